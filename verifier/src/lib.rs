@@ -1,1 +1,5 @@
 //! placeholder
+#![forbid(unsafe_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod keys;
