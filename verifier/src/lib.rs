@@ -3,3 +3,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod keys;
+pub mod merkle;
+pub mod tile;
