@@ -5,3 +5,6 @@
 pub mod keys;
 pub mod merkle;
 pub mod tile;
+pub mod checkpoint;
+pub mod cosignature;
+pub mod note;
