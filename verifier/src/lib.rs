@@ -8,3 +8,5 @@ pub mod tile;
 pub mod checkpoint;
 pub mod cosignature;
 pub mod note;
+pub mod policy;
+pub mod tlog_proof;
