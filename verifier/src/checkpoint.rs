@@ -83,7 +83,12 @@ impl Checkpoint {
 
     /// The body text.
     pub fn to_text(&self) -> String {
-        format!("{}\n{}\n{}\n", self.origin, self.size, self.root.to_base64())
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            self.root.to_base64()
+        )
     }
 }
 

@@ -40,7 +40,11 @@ pub fn verify_v1(key: &PublicKey, text: &str, blob: &[u8]) -> Result<u64, KeyErr
     if blob.len() != COSIGNATURE_V1_LEN {
         return Err(KeyError::MalformedSignature);
     }
-    let ts = u64::from_be_bytes(blob[..8].try_into().map_err(|_| KeyError::MalformedSignature)?);
+    let ts = u64::from_be_bytes(
+        blob[..8]
+            .try_into()
+            .map_err(|_| KeyError::MalformedSignature)?,
+    );
     if ts > i64::MAX as u64 {
         return Err(KeyError::MalformedSignature);
     }

@@ -162,7 +162,12 @@ impl P256Verifier {
 
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PublicKey({}, {})", self.algorithm_name(), hex::encode(&self.spki))
+        write!(
+            f,
+            "PublicKey({}, {})",
+            self.algorithm_name(),
+            hex::encode(&self.spki)
+        )
     }
 }
 
@@ -626,11 +631,17 @@ mod tests {
     fn der_and_fixed_signatures_both_verify() {
         let key = P256SigningKey::generate().unwrap();
         let der = key.sign_der(b"msg");
-        key.public_key().verify_ecdsa_p256_der(b"msg", &der).unwrap();
+        key.public_key()
+            .verify_ecdsa_p256_der(b"msg", &der)
+            .unwrap();
         key.public_key()
             .verify_x509(SigAlg::EcdsaSha256, b"msg", &der)
             .unwrap();
-        assert!(key.public_key().verify_x509(SigAlg::EcdsaSha384, b"msg", &der).is_err());
+        assert!(
+            key.public_key()
+                .verify_x509(SigAlg::EcdsaSha384, b"msg", &der)
+                .is_err()
+        );
         assert_eq!(
             key.public_key().verify_es256(b"msg", &der),
             Err(KeyError::MalformedSignature)

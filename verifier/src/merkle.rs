@@ -36,9 +36,7 @@ impl Hash {
 
     /// Parses standard base64 (with padding) of exactly 32 bytes.
     pub fn from_base64(text: &str) -> Result<Hash, ProofError> {
-        let bytes = B64
-            .decode(text)
-            .map_err(|_| ProofError::BadHashEncoding)?;
+        let bytes = B64.decode(text).map_err(|_| ProofError::BadHashEncoding)?;
         Hash::from_slice(&bytes)
     }
 
@@ -573,8 +571,14 @@ mod tests {
     fn consistency_proofs_match_digest_vectors() {
         let l = leaves();
         let r = |a: usize, b: usize| mth(&l[a..b]);
-        assert_eq!(prove_consistency(&l[..8], 1), vec![r(1, 2), r(2, 4), r(4, 8)]);
-        assert_eq!(prove_consistency(&l[..8], 6), vec![r(4, 6), r(6, 8), r(0, 4)]);
+        assert_eq!(
+            prove_consistency(&l[..8], 1),
+            vec![r(1, 2), r(2, 4), r(4, 8)]
+        );
+        assert_eq!(
+            prove_consistency(&l[..8], 6),
+            vec![r(4, 6), r(6, 8), r(0, 4)]
+        );
         assert_eq!(
             prove_consistency(&l[..8], 7),
             vec![r(6, 7), r(7, 8), r(4, 6), r(0, 4)]

@@ -122,7 +122,9 @@ impl fmt::Display for SigType {
 pub fn check_key_name(name: &str) -> Result<(), NoteError> {
     if name.is_empty()
         || name.len() > MAX_KEY_NAME
-        || name.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control())
+        || name
+            .chars()
+            .any(|c| c.is_whitespace() || c == '+' || c.is_control())
     {
         return Err(NoteError::InvalidKeyName(name.to_string()));
     }
@@ -221,7 +223,11 @@ impl VerifierKey {
             return Err(bad("expected name+keyid+key"));
         };
         check_key_name(name)?;
-        if id.len() != 8 || !id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+        if id.len() != 8
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        {
             return Err(bad("key id must be 8 lowercase hex digits"));
         }
         let id = u32::from_str_radix(id, 16).map_err(|_| bad("bad key id"))?;
@@ -598,7 +604,7 @@ mod tests {
         let note2 = "This is an example message.\n\n\u{2014} example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
         Note::parse(note2.as_bytes())
             .unwrap()
-            .verify(&[v2.clone()])
+            .verify(std::slice::from_ref(&v2))
             .unwrap();
         // The other key is unknown for this note: ignored, so unverified.
         assert_eq!(
@@ -655,7 +661,11 @@ mod tests {
             b"\xff\n\n\xe2\x80\x94 name AAAAAAAA\n",
             b"text\n\n\xe2\x80\x94 name !!!!!!!!\n",
         ] {
-            assert!(Note::parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+            assert!(
+                Note::parse(bad).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
         let many: String = std::iter::once("text\n\n".to_string())
             .chain((0..101).map(|_| "\u{2014} n AAAAAAAA\n".to_string()))
@@ -665,14 +675,18 @@ mod tests {
 
     #[test]
     fn vkey_rejects_wrong_key_id_and_names() {
-        assert!(VerifierKey::parse(
-            "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
-        )
-        .is_err());
-        assert!(VerifierKey::parse(
-            "PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
-        )
-        .is_err());
+        assert!(
+            VerifierKey::parse(
+                "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+            )
+            .is_err()
+        );
+        assert!(
+            VerifierKey::parse(
+                "PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+            )
+            .is_err()
+        );
         assert!(VerifierKey::parse("a b+c74f20a3+ARpc").is_err());
         assert!(VerifierKey::parse("name+c74f20a3").is_err());
         assert!(check_key_name(&"x".repeat(256)).is_err());

@@ -140,7 +140,10 @@ impl Policy {
             if content.is_empty() || content.starts_with('#') {
                 continue;
             }
-            let fields: Vec<&str> = content.split([' ', '\t']).filter(|f| !f.is_empty()).collect();
+            let fields: Vec<&str> = content
+                .split([' ', '\t'])
+                .filter(|f| !f.is_empty())
+                .collect();
             let name_taken = |name: &str, witnesses: &[PolicyWitness], groups: &[PolicyGroup]| {
                 name == "none"
                     || witnesses.iter().any(|w| w.name == name)
@@ -173,9 +176,14 @@ impl Policy {
                     }
                     let key = VerifierKey::parse(fields[2]).map_err(|e| err(e.to_string()))?;
                     if key.sig_type() != SigType::CosignatureV1 {
-                        return Err(err("a witness key must be of type 0x04 (cosignature/v1)".into()));
+                        return Err(err(
+                            "a witness key must be of type 0x04 (cosignature/v1)".into()
+                        ));
                     }
-                    if witnesses.iter().any(|w| w.key.public_key() == key.public_key()) {
+                    if witnesses
+                        .iter()
+                        .any(|w| w.key.public_key() == key.public_key())
+                    {
                         return Err(err("duplicate witness key".into()));
                     }
                     witnesses.push(PolicyWitness {
@@ -214,7 +222,10 @@ impl Policy {
                             .and_then(|k| usize::try_from(k).ok())
                             .filter(|k| (1..=members.len()).contains(k))
                             .ok_or_else(|| {
-                                err(format!("threshold {k:?} must be all, any or 1..={}", members.len()))
+                                err(format!(
+                                    "threshold {k:?} must be all, any or 1..={}",
+                                    members.len()
+                                ))
                             })?,
                     };
                     groups.push(PolicyGroup {
@@ -248,7 +259,9 @@ impl Policy {
                 || witnesses.len() > MAX_POLICY_ITEMS
                 || groups.len() > MAX_POLICY_ITEMS
             {
-                return Err(err(format!("more than {MAX_POLICY_ITEMS} logs, witnesses or groups")));
+                return Err(err(format!(
+                    "more than {MAX_POLICY_ITEMS} logs, witnesses or groups"
+                )));
             }
         }
         Ok(Policy {
@@ -546,7 +559,9 @@ mod tests {
         bytes[n - 10] = if bytes[n - 10] == b'A' { b'B' } else { b'A' };
         assert!(matches!(
             p.evaluate(&bytes),
-            Err(PolicyError::Checkpoint(CheckpointError::Note(NoteError::InvalidSignature { .. })))
+            Err(PolicyError::Checkpoint(CheckpointError::Note(
+                NoteError::InvalidSignature { .. }
+            )))
         ));
     }
 
@@ -569,7 +584,10 @@ mod tests {
             0,
         )
         .unwrap();
-        assert!(matches!(p.evaluate(&n.to_bytes()), Err(PolicyError::UnknownLog(_))));
+        assert!(matches!(
+            p.evaluate(&n.to_bytes()),
+            Err(PolicyError::UnknownLog(_))
+        ));
         // Right origin, wrong key: unverified.
         assert!(p.evaluate(&checkpoint_note(&other, &[])).is_err());
     }
@@ -582,15 +600,39 @@ mod tests {
         for (bad, why) in [
             ("", "no quorum"),
             ("quorum x\n", "undefined"),
-            (&format!("witness a {wk}\nwitness b {wk}\nquorum a\n") as &str, "duplicate"),
-            (&format!("witness a {wk}\nwitness a {}\nquorum a\n", w.witnesses[1].verifier().unwrap()), "name"),
-            (&format!("witness a {wk}\ngroup g 2 a\nquorum g\n"), "threshold"),
-            (&format!("witness a {wk}\ngroup g 0 a\nquorum g\n"), "threshold"),
-            (&format!("witness a {wk}\ngroup g any a a\nquorum g\n"), "twice"),
-            (&format!("witness a {wk}\ngroup g any b\nquorum g\n"), "member"),
+            (
+                &format!("witness a {wk}\nwitness b {wk}\nquorum a\n") as &str,
+                "duplicate",
+            ),
+            (
+                &format!(
+                    "witness a {wk}\nwitness a {}\nquorum a\n",
+                    w.witnesses[1].verifier().unwrap()
+                ),
+                "name",
+            ),
+            (
+                &format!("witness a {wk}\ngroup g 2 a\nquorum g\n"),
+                "threshold",
+            ),
+            (
+                &format!("witness a {wk}\ngroup g 0 a\nquorum g\n"),
+                "threshold",
+            ),
+            (
+                &format!("witness a {wk}\ngroup g any a a\nquorum g\n"),
+                "twice",
+            ),
+            (
+                &format!("witness a {wk}\ngroup g any b\nquorum g\n"),
+                "member",
+            ),
             (&format!("witness a {lk}\nquorum a\n"), "witness key type"),
             (&format!("log {wk}\nquorum none\n"), "log key type"),
-            (&format!("log {lk}\nlog {lk}\nquorum none\n"), "duplicate log"),
+            (
+                &format!("log {lk}\nlog {lk}\nquorum none\n"),
+                "duplicate log",
+            ),
             ("quorum none\nquorum none\n", "two quorums"),
             ("frobnicate\nquorum none\n", "keyword"),
             ("witness none x\nquorum none\n", "none"),

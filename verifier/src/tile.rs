@@ -302,8 +302,7 @@ pub fn tiles_for_size(size: u64) -> Vec<TileId> {
 
 /// The entry-bundle indices and widths of a tree of `size` leaves.
 pub fn bundles_for_size(size: u64) -> impl Iterator<Item = (u64, u16)> {
-    (0..size.div_ceil(TILE_WIDTH))
-        .map(move |i| (i, (size - i * TILE_WIDTH).min(TILE_WIDTH) as u16))
+    (0..size.div_ceil(TILE_WIDTH)).map(move |i| (i, (size - i * TILE_WIDTH).min(TILE_WIDTH) as u16))
 }
 
 /// Where node (`h`, `k`) lives: the tile (at the width it has in a tree of
@@ -345,7 +344,9 @@ fn tile_hash(tile: &[u8], i: usize) -> Hash {
 /// Root of the perfect subtree over `count` (a power of two) consecutive
 /// hashes of a tile starting at `offset`.
 fn subtree_of_tile(tile: &[u8], offset: usize, count: usize) -> Hash {
-    let mut level: Vec<Hash> = (offset..offset + count).map(|i| tile_hash(tile, i)).collect();
+    let mut level: Vec<Hash> = (offset..offset + count)
+        .map(|i| tile_hash(tile, i))
+        .collect();
     while level.len() > 1 {
         level = level
             .chunks(2)
@@ -371,18 +372,21 @@ pub fn read_nodes_from_trusted_tiles<E: fmt::Display>(
     let mut out = Vec::with_capacity(nodes.len());
     for node in nodes {
         let (tile, offset, count) = node_location(*node, size)?;
-        if !cache.contains_key(&tile) {
-            let bytes = fetch(tile).map_err(|e| TileError::Fetch(e.to_string()))?;
-            if bytes.len() < tile.byte_len() {
-                return Err(TileError::WrongTileLength {
-                    path: tile.path(),
-                    got: bytes.len(),
-                    want: tile.byte_len(),
-                });
+        let bytes = match cache.entry(tile) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                let bytes = fetch(tile).map_err(|e| TileError::Fetch(e.to_string()))?;
+                if bytes.len() < tile.byte_len() {
+                    return Err(TileError::WrongTileLength {
+                        path: tile.path(),
+                        got: bytes.len(),
+                        want: tile.byte_len(),
+                    });
+                }
+                e.insert(bytes)
             }
-            cache.insert(tile, bytes);
-        }
-        out.push(subtree_of_tile(&cache[&tile], offset, count));
+        };
+        out.push(subtree_of_tile(bytes, offset, count));
     }
     Ok(out)
 }
@@ -469,9 +473,9 @@ impl TileHashReader {
             if edge.contains(tile) {
                 continue;
             }
-            let parent = tile.parent(self.size).ok_or_else(|| TileError::TileMismatch {
-                path: tile.path(),
-            })?;
+            let parent = tile
+                .parent(self.size)
+                .ok_or_else(|| TileError::TileMismatch { path: tile.path() })?;
             if !tile.is_full() {
                 // Only the right edge may be partial.
                 return Err(TileError::TileMismatch { path: tile.path() });
@@ -522,7 +526,9 @@ impl TileHashReader {
         let need = self.tiles_needed(&flat)?;
         let fetched = fetch(&need).map_err(|e| TileError::Fetch(e.to_string()))?;
         if fetched.len() != need.len() {
-            return Err(TileError::Fetch("fetcher returned the wrong number of tiles".into()));
+            return Err(TileError::Fetch(
+                "fetcher returned the wrong number of tiles".into(),
+            ));
         }
         let tiles: BTreeMap<TileId, Vec<u8>> = need.into_iter().zip(fetched).collect();
         merkle::assemble_proof(steps, |ids| self.read_nodes(ids, &tiles))
@@ -732,10 +738,7 @@ mod tests {
         };
         assert_eq!(e.to_path(), "tile/entries/x001/000");
         assert_eq!(TilePath::parse("/tile/entries/x001/000").unwrap(), e);
-        let s = TilePath::Statements {
-            index: 3,
-            width: 7,
-        };
+        let s = TilePath::Statements { index: 3, width: 7 };
         assert_eq!(s.to_path(), "statements/003.p/7");
         assert_eq!(TilePath::parse("statements/003.p/7").unwrap(), s);
     }
@@ -789,21 +792,18 @@ mod tests {
             let tiles = build_tiles(leaves);
             let rt = root(leaves);
             let reader = TileHashReader::new(size, rt);
-            let fetch = |ids: &[TileId]| {
-                Ok::<_, String>(ids.iter().map(|i| tiles[i].clone()).collect())
-            };
+            let fetch =
+                |ids: &[TileId]| Ok::<_, String>(ids.iter().map(|i| tiles[i].clone()).collect());
             for index in [0, size / 3, size / 2, size - 1] {
                 let p = reader.prove_inclusion(index, fetch).unwrap();
                 merkle::verify_inclusion(index, size, &leaves[index as usize], &p, &rt).unwrap();
-                let trusted = merkle::assemble_proof(
-                    &merkle::inclusion_steps(index, size).unwrap(),
-                    |ids| {
+                let trusted =
+                    merkle::assemble_proof(&merkle::inclusion_steps(index, size).unwrap(), |ids| {
                         read_nodes_from_trusted_tiles(ids, size, |t| {
                             Ok::<_, String>(tiles[&t].clone())
                         })
-                    },
-                )
-                .unwrap();
+                    })
+                    .unwrap();
                 assert_eq!(p, trusted);
             }
             for old in [1, size / 2 + 1, size] {
@@ -865,7 +865,10 @@ mod tests {
         let mut b = Vec::new();
         push_entry(&mut b, b"abc");
         push_entry(&mut b, b"");
-        assert_eq!(parse_entry_bundle(&b, 2).unwrap(), vec![&b"abc"[..], &b""[..]]);
+        assert_eq!(
+            parse_entry_bundle(&b, 2).unwrap(),
+            vec![&b"abc"[..], &b""[..]]
+        );
         assert!(parse_entry_bundle(&b, 3).is_err());
         assert!(parse_entry_bundle(&b[..4], 2).is_err());
         assert!(parse_entry_bundle(&[0xff, 0xff, 1], 1).is_err());

@@ -73,7 +73,10 @@ impl TlogProof {
         let mut line = lines.next().ok_or(Malformed("missing index line"))?;
         let mut extra = None;
         if let Some(e) = line.strip_prefix("extra ") {
-            extra = Some(B64.decode(e).map_err(|_| Malformed("extra is not base64"))?);
+            extra = Some(
+                B64.decode(e)
+                    .map_err(|_| Malformed("extra is not base64"))?,
+            );
             line = lines.next().ok_or(Malformed("missing index line"))?;
         }
         let index = line
@@ -217,7 +220,10 @@ mod tests {
         let text = String::from_utf8(p.checkpoint.clone()).unwrap();
         let mut q = p.clone();
         q.checkpoint = text.replacen("\n10\n", "\n11\n", 1).into_bytes();
-        assert!(matches!(q.verify(&leaf, &policy), Err(TlogProofError::Policy(_))));
+        assert!(matches!(
+            q.verify(&leaf, &policy),
+            Err(TlogProofError::Policy(_))
+        ));
     }
 
     #[test]
