@@ -1,1 +1,219 @@
-fn main() {}
+//! `ashlog-server`: run an ashlog transparency log.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use ashlog_server::config::Config;
+use ashlog_server::{app, demo, init};
+
+/// The ashlog transparency service: agencies register signed statements that
+/// they destroyed personal data or took applications offline; the log
+/// records them in an append-only Merkle tree whose checkpoints independent
+/// witnesses cosign.
+#[derive(Parser, Debug)]
+#[command(name = "ashlog-server", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create a new log in a directory: keys (PKCS#8 PEM, mode 0600), the
+    /// config file ashlog.toml, and entry 0, the log's policy statement.
+    ///
+    /// Example:
+    ///   ashlog-server init --dir /srv/ashlog --origin log.example.org/ashlog/1 \
+    ///     --anchor agency-ca.pem --witness-policy witnesses.policy \
+    ///     --public-url https://log.example.org/ashlog/1
+    #[command(verbatim_doc_comment)]
+    Init {
+        /// Directory of the new log (created if missing; must not hold a log).
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// The log's origin: a schema-less URL naming it, e.g.
+        /// log.example.org/ashlog/1. It is the first line of every
+        /// checkpoint and cannot change later.
+        #[arg(long)]
+        origin: String,
+        /// PEM file of a CA whose agencies may register (repeatable).
+        #[arg(long = "anchor")]
+        anchors: Vec<PathBuf>,
+        /// tlog-policy file naming the witnesses (witness <name> <vkey>
+        /// <url>), groups and the quorum. Without it the quorum is none.
+        #[arg(long)]
+        witness_policy: Option<PathBuf>,
+        /// Address serve listens on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+        /// URL clients use to reach the log.
+        #[arg(long)]
+        public_url: Option<String>,
+    },
+    /// Run the log.
+    ///
+    /// Example:
+    ///   ashlog-server serve --config /srv/ashlog/ashlog.toml
+    ///
+    /// Configuration (ashlog.toml; relative paths are relative to it):
+    ///   origin            the log's origin (required)
+    ///   listen            address, default 127.0.0.1:8080
+    ///   public_url        URL clients use (optional)
+    ///   database          redb file, default log.redb
+    ///   p256_key          P-256 key for checkpoints (0x05) and receipts, default log-p256.pem
+    ///   ed25519_key       Ed25519 key for checkpoints (0x01), default log-ed25519.pem
+    ///   trust_anchors     list of CA PEM files agencies chain to (default none)
+    ///   witness_policy    tlog-policy file: witness lines with URLs, groups, quorum
+    ///                     (optional; without it checkpoints publish unwitnessed)
+    ///   [registration]    max_clock_skew_secs (300), issuer_rate_per_sec (1000),
+    ///                     issuer_burst (2000), accepted_kinds (all four)
+    ///   [sequencer]       max_batch (4096), max_wait_ms (2), queue_depth (65536),
+    ///                     checkpoint_interval_ms (200), witness_round_ms (2000),
+    ///                     witness_timeout_ms (5000)
+    ///   [http]            workers (CPUs), max_connections (25000),
+    ///                     client_request_timeout_ms (5000), keep_alive_secs (30),
+    ///                     max_prefer_wait_secs (30)
+    ///
+    /// If the trust anchors, accepted kinds, skew or witness policy differ from
+    /// the policy statement in force, serve first appends a new policy
+    /// statement, so every change of policy is on the log.
+    ///
+    /// SIGTERM or Ctrl-C: stop accepting, finish the batch in flight, sign a
+    /// final checkpoint, exit.
+    #[command(verbatim_doc_comment)]
+    Serve {
+        /// The config file.
+        #[arg(long, default_value = "ashlog.toml")]
+        config: PathBuf,
+        /// Override the listen address.
+        #[arg(long)]
+        listen: Option<String>,
+        /// DANGER, tests only: follow this file to inject storage faults
+        /// (contents: disk-full, sync-error, read-error; absent: none).
+        #[arg(long, hide = true)]
+        danger_fault_file: Option<PathBuf>,
+    },
+    /// Add trust anchors (CA certificates) to a log; the next serve records
+    /// the new policy on the log.
+    ///
+    /// Example:
+    ///   ashlog-server add-anchor --config /srv/ashlog/ashlog.toml new-agency-ca.pem
+    #[command(verbatim_doc_comment)]
+    AddAnchor {
+        /// The config file.
+        #[arg(long, default_value = "ashlog.toml")]
+        config: PathBuf,
+        /// CA certificate PEM files.
+        #[arg(required = true)]
+        pems: Vec<PathBuf>,
+    },
+    /// Tell the whole story on 127.0.0.1: a throw-away log, an agency CA,
+    /// three witnesses (a notary office, an audit firm, a university,
+    /// quorum 2), the 2023 Wuxi destruction, the takedown of 40+ pandemic
+    /// apps, the notary's endorsement and a later correction; then verify
+    /// one offline and print the commands to check the rest yourself.
+    ///
+    /// Example:
+    ///   cargo run --release -p ashlog-server -- demo
+    #[command(verbatim_doc_comment)]
+    Demo {
+        /// Directory for the demo's files (default: a new ashlog-demo-* in the
+        /// current directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Port of the log (default: any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Stop after the story instead of serving until Ctrl-C.
+        #[arg(long)]
+        exit: bool,
+    },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ASHLOG_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Init {
+            dir,
+            origin,
+            anchors,
+            witness_policy,
+            listen,
+            public_url,
+        } => {
+            let report = init::init(&init::InitOptions {
+                dir,
+                origin,
+                anchors,
+                witness_policy,
+                listen,
+                public_url,
+            })
+            .await?;
+            println!("Created the log: {}", report.config_path.display());
+            println!("Log keys (publish them; witnesses and citizens pin them):");
+            for v in &report.vkeys {
+                println!("  {v}");
+            }
+            println!("\nPolicy for citizens (tlog-policy):\n{}", report.citizen_policy);
+            println!("Run it: ashlog-server serve --config {}", report.config_path.display());
+            Ok(())
+        }
+        Command::Serve {
+            config,
+            listen,
+            danger_fault_file,
+        } => {
+            let mut cfg = Config::load(&config)?;
+            if let Some(l) = listen {
+                cfg.listen = l;
+            }
+            let faults = danger_fault_file.map(|path| {
+                tracing::warn!(file = %path.display(), "DANGER: storage fault injection is on");
+                let s = Arc::new(ashlog_server::storage::fault::FaultSwitch::default());
+                s.follow_file(path);
+                s
+            });
+            let listener = std::net::TcpListener::bind(&cfg.listen)
+                .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+            let log = app::start(&cfg, listener, faults).await?;
+            log.serve_until_signal().await;
+            Ok(())
+        }
+        Command::AddAnchor { config, pems } => {
+            init::add_anchors(&config, &pems)?;
+            println!(
+                "Added {} trust anchor(s) to {}. Restart serve: it records the new policy on the log.",
+                pems.len(),
+                config.display()
+            );
+            Ok(())
+        }
+        Command::Demo { dir, port, exit } => demo::run(dir, port, exit).await,
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ashlog-server: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

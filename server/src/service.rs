@@ -1,0 +1,327 @@
+//! The log's operations, independent of HTTP: register, look up receipts,
+//! serve tiles and bundles. The HTTP layer (`http`) only maps requests to
+//! these calls and their errors to statuses, so tests can drive the log
+//! without a socket.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ashlog::entry::{CURRENT_SHARD, EntryId};
+use ashlog::merkle::Hash;
+use ashlog::receipt;
+use ashlog::statement::SignedStatement;
+use ashlog::tile::{self, TILE_WIDTH, TilePath};
+use ashlog::tlog_proof::TlogProof;
+use tokio::sync::watch;
+
+use crate::checkpointer::{LogKeys, Published};
+use crate::metrics::Metrics;
+use crate::proofs;
+use crate::registration::{Registrar, RegistrationError};
+use crate::sequencer::{SequenceError, SequencerHandle};
+use crate::storage::{Storage, StorageError, TreeHead};
+
+/// Why a request failed. The HTTP layer maps each to a status and a
+/// problem-details title in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The statement was refused (4xx).
+    #[error(transparent)]
+    Registration(#[from] RegistrationError),
+    /// Storage or the sequencer cannot take work now (503, Retry-After).
+    #[error("{0}")]
+    Unavailable(String),
+    /// No such entry, tile or key (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// A malformed locator or path (400).
+    #[error("{0}")]
+    BadRequest(String),
+}
+
+impl From<StorageError> for ServiceError {
+    fn from(e: StorageError) -> Self {
+        tracing::error!(error = %e, "storage error while serving");
+        ServiceError::Unavailable("storage is temporarily unavailable".into())
+    }
+}
+
+impl From<SequenceError> for ServiceError {
+    fn from(e: SequenceError) -> Self {
+        ServiceError::Unavailable(e.to_string())
+    }
+}
+
+/// What a registration produced.
+#[derive(Debug)]
+pub enum Registered {
+    /// Durably sequenced; the receipt is not ready (303).
+    Sequenced {
+        /// Entry id.
+        id: EntryId,
+    },
+    /// Sequenced and published within the requested wait (201).
+    WithReceipt {
+        /// Entry id.
+        id: EntryId,
+        /// The receipt.
+        receipt: Vec<u8>,
+    },
+}
+
+/// A receipt lookup.
+#[derive(Debug)]
+pub enum Lookup<T> {
+    /// Not yet in a published checkpoint (302 + Retry-After).
+    Pending,
+    /// Ready.
+    Ready(T),
+}
+
+/// Everything the log serves from.
+pub struct LogService {
+    /// Keys.
+    pub keys: LogKeys,
+    /// Storage.
+    pub storage: Arc<dyn Storage>,
+    /// Registration policy.
+    pub registrar: Registrar,
+    /// Sequencer.
+    pub sequencer: SequencerHandle,
+    /// Latest published checkpoint.
+    pub published: watch::Receiver<Option<Arc<Published>>>,
+    /// Latest committed tree head.
+    pub tree: watch::Receiver<TreeHead>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// The tlog-policy a citizen should verify against.
+    pub citizen_policy: String,
+    /// `/.well-known/transparency-configuration` as CBOR.
+    pub configuration_cbor: Vec<u8>,
+    /// The same as JSON.
+    pub configuration_json: String,
+    /// Longest `Prefer: wait` honoured.
+    pub max_wait: Duration,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl LogService {
+    /// Checks, sequences and (if asked to wait) waits for the receipt.
+    pub async fn register(&self, body: &[u8], wait: Option<Duration>) -> Result<Registered, ServiceError> {
+        let accepted = match self.registrar.check(body, now(), &self.metrics) {
+            Ok(a) => a,
+            Err(e) => {
+                self.metrics.submission(&e.kind());
+                return Err(e.into());
+            }
+        };
+        let seq = self
+            .sequencer
+            .submit(accepted.entry, Arc::new(accepted.registered))
+            .await
+            .inspect_err(|_| self.metrics.submission("unavailable"))?;
+        self.metrics
+            .submission(if seq.existed { "duplicate" } else { "accepted" });
+        let id = EntryId::new(seq.index);
+        if let Some(wait) = wait.map(|w| w.min(self.max_wait)).filter(|w| !w.is_zero()) {
+            if let Some(p) = self.wait_published(seq.index, wait).await {
+                let receipt = self.build_receipt(&p, seq.index)?;
+                return Ok(Registered::WithReceipt { id, receipt });
+            }
+        }
+        Ok(Registered::Sequenced { id })
+    }
+
+    /// Waits until a published checkpoint covers `index`, at most `wait`.
+    pub async fn wait_published(&self, index: u64, wait: Duration) -> Option<Arc<Published>> {
+        let mut rx = self.published.clone();
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(p) = rx.borrow_and_update().clone() {
+                if p.checkpoint.size > index {
+                    return Some(p);
+                }
+            }
+            match tokio::time::timeout_at(deadline, rx.changed()).await {
+                Ok(Ok(())) => continue,
+                _ => return None,
+            }
+        }
+    }
+
+    fn resolve(&self, id: &str) -> Result<u64, ServiceError> {
+        let id: EntryId = id
+            .parse()
+            .map_err(|e: ashlog::entry::EntryIdError| ServiceError::BadRequest(e.to_string()))?;
+        let size = self.tree.borrow().size;
+        if id.shard != CURRENT_SHARD || id.index >= size {
+            return Err(ServiceError::NotFound(format!(
+                "Receipt with entry ID {id} not known to this Transparency Service"
+            )));
+        }
+        Ok(id.index)
+    }
+
+    fn current(&self) -> Option<Arc<Published>> {
+        self.published.borrow().clone()
+    }
+
+    fn build_receipt(&self, p: &Published, index: u64) -> Result<Vec<u8>, ServiceError> {
+        let path = proofs::inclusion(&*self.storage, index, p.checkpoint.size)?;
+        self.metrics.receipts_served.add(1);
+        Ok(receipt::build(
+            &p.receipt_protected,
+            &p.receipt_signature,
+            p.checkpoint.size,
+            index,
+            &path,
+            Some(&p.note_text()),
+        ))
+    }
+
+    /// The receipt of an entry at the latest published size.
+    pub fn receipt(&self, id: &str) -> Result<Lookup<Vec<u8>>, ServiceError> {
+        let index = self.resolve(id)?;
+        match self.current().filter(|p| p.checkpoint.size > index) {
+            None => Ok(Lookup::Pending),
+            Some(p) => Ok(Lookup::Ready(self.build_receipt(&p, index)?)),
+        }
+    }
+
+    /// The registered statement of an entry, as stored.
+    pub fn statement(&self, index: u64) -> Result<Vec<u8>, ServiceError> {
+        self.storage
+            .statements(index, 1)?
+            .pop()
+            .ok_or_else(|| ServiceError::NotFound(format!("no statement at index {index}")))
+    }
+
+    /// The Transparent Statement: the statement with its receipt.
+    pub fn transparent_statement(&self, id: &str) -> Result<Lookup<Vec<u8>>, ServiceError> {
+        let index = self.resolve(id)?;
+        let Some(p) = self.current().filter(|p| p.checkpoint.size > index) else {
+            return Ok(Lookup::Pending);
+        };
+        let receipt = self.build_receipt(&p, index)?;
+        let stmt = SignedStatement::parse(&self.statement(index)?)
+            .map_err(|e| StorageError::Corrupted(format!("stored statement {index}: {e}")))?;
+        Ok(Lookup::Ready(stmt.with_receipts(&[receipt])))
+    }
+
+    /// The C2SP tlog-proof of an entry.
+    pub fn tlog_proof(&self, id: &str) -> Result<Lookup<Vec<u8>>, ServiceError> {
+        let index = self.resolve(id)?;
+        let Some(p) = self.current().filter(|p| p.checkpoint.size > index) else {
+            return Ok(Lookup::Pending);
+        };
+        let proof = proofs::inclusion(&*self.storage, index, p.checkpoint.size)?;
+        Ok(Lookup::Ready(
+            TlogProof {
+                extra: None,
+                index,
+                proof,
+                checkpoint: p.note.clone(),
+            }
+            .to_bytes(),
+        ))
+    }
+
+    /// The latest published checkpoint note.
+    pub fn checkpoint(&self) -> Option<Vec<u8>> {
+        self.current().map(|p| p.note.clone())
+    }
+
+    /// A tile or bundle, as it exists at the published size. Tiles beyond
+    /// the published tree are not served: the public log is the witnessed
+    /// one.
+    pub fn tile(&self, path: &TilePath) -> Result<Vec<u8>, ServiceError> {
+        let size = self.current().map(|p| p.checkpoint.size).unwrap_or(0);
+        let not_found = || ServiceError::NotFound("no such tile in the published tree".into());
+        match path {
+            TilePath::Hash(t) => {
+                let avail = tile::tile_width(t.level, t.index, size).ok_or_else(not_found)?;
+                if t.width > avail {
+                    return Err(not_found());
+                }
+                let bytes = self.storage.tile(t.level, t.index)?.ok_or_else(not_found)?;
+                if bytes.len() < t.byte_len() {
+                    return Err(not_found());
+                }
+                Ok(bytes[..t.byte_len()].to_vec())
+            }
+            TilePath::Entries { index, width } | TilePath::Statements { index, width } => {
+                let avail = tile::tile_width(0, *index, size).ok_or_else(not_found)?;
+                if *width > avail {
+                    return Err(not_found());
+                }
+                let stmts = self
+                    .storage
+                    .statements(index * TILE_WIDTH, u64::from(*width))?;
+                if stmts.len() != usize::from(*width) {
+                    return Err(StorageError::Corrupted("bundle shorter than the tree".into()).into());
+                }
+                let mut out = Vec::new();
+                for s in &stmts {
+                    if matches!(path, TilePath::Entries { .. }) {
+                        let digest: [u8; 32] = sha2::Digest::finalize(sha2::Digest::chain_update(
+                            sha2::Sha256::default(),
+                            s,
+                        ))
+                        .into();
+                        tile::push_entry(&mut out, &digest);
+                    } else {
+                        tile::push_statement(&mut out, s);
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// `/.well-known/scitt-keys`: the COSE_KeySet of the receipt key.
+    pub fn scitt_keys(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        if let Ok(k) = receipt::cose_key(self.keys.p256.public_key()) {
+            let _ = ciborium::ser::into_writer(&ciborium::Value::Array(vec![k]), &mut out);
+        }
+        out
+    }
+
+    /// One COSE_Key by kid (hex or base64url without padding).
+    pub fn scitt_key(&self, kid: &str) -> Result<Vec<u8>, ServiceError> {
+        use base64::Engine as _;
+        let ours = self.keys.kid();
+        let given = hex::decode(kid).ok().or_else(|| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(kid)
+                .ok()
+        });
+        if given.as_deref() != Some(ours.as_slice()) {
+            return Err(ServiceError::NotFound("No key could be found for this kid value".into()));
+        }
+        let mut out = Vec::new();
+        if let Ok(k) = receipt::cose_key(self.keys.p256.public_key()) {
+            let _ = ciborium::ser::into_writer(&k, &mut out);
+        }
+        Ok(out)
+    }
+
+    /// Whether storage works (for /healthz).
+    pub fn healthy(&self) -> bool {
+        self.metrics.storage_healthy.get() == 1
+    }
+
+    /// The entry digest of an index (for tests and the audit path).
+    pub fn entry_digest(&self, index: u64) -> Result<Hash, ServiceError> {
+        let s = self.statement(index)?;
+        Ok(Hash(
+            sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &s)).into(),
+        ))
+    }
+}

@@ -1,0 +1,282 @@
+//! The embedded default storage: one redb file.
+//!
+//! Tables: `statements` (index → registered statement), `dedup` (entry
+//! digest → index), `tiles` ((level, index) → hash tile bytes, partial tiles
+//! overwritten by their longer versions), `meta` (tree head, checkpoints,
+//! witness sizes). Every write transaction commits with
+//! `Durability::Immediate`: when `commit` returns, redb has fsynced, so Ok
+//! from this module means the data survives power loss.
+//!
+//! redb refuses all work after an I/O error (its `PreviousIo`), so
+//! [`RedbStorage::recover`] drops the database and reopens it, which repairs
+//! it to the last durable commit.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use ::redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use ashlog::merkle::{self, Hash};
+
+use super::fault::{FaultSwitch, FaultyBackend};
+use super::{AppendBatch, MetaKey, Storage, StorageError, TreeHead};
+
+const STATEMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("statements");
+const DEDUP: TableDefinition<&[u8; 32], u64> = TableDefinition::new("dedup");
+const TILES: TableDefinition<(u8, u64), &[u8]> = TableDefinition::new("tiles");
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const TREE_KEY: &str = "tree";
+
+/// redb-backed [`Storage`].
+pub struct RedbStorage {
+    path: PathBuf,
+    faults: Option<Arc<FaultSwitch>>,
+    db: RwLock<Option<Database>>,
+}
+
+impl std::fmt::Debug for RedbStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RedbStorage({})", self.path.display())
+    }
+}
+
+fn io<E: std::fmt::Display>(e: E) -> StorageError {
+    StorageError::Io(e.to_string())
+}
+
+fn classify(e: ::redb::StorageError) -> StorageError {
+    match e {
+        ::redb::StorageError::Corrupted(s) => StorageError::Corrupted(s),
+        other => StorageError::Io(other.to_string()),
+    }
+}
+
+impl From<::redb::StorageError> for StorageError {
+    fn from(e: ::redb::StorageError) -> Self {
+        classify(e)
+    }
+}
+impl From<::redb::TransactionError> for StorageError {
+    fn from(e: ::redb::TransactionError) -> Self {
+        match e {
+            ::redb::TransactionError::Storage(s) => classify(s),
+            other => io(other),
+        }
+    }
+}
+impl From<::redb::TableError> for StorageError {
+    fn from(e: ::redb::TableError) -> Self {
+        match e {
+            ::redb::TableError::Storage(s) => classify(s),
+            other => StorageError::Corrupted(other.to_string()),
+        }
+    }
+}
+impl From<::redb::CommitError> for StorageError {
+    fn from(e: ::redb::CommitError) -> Self {
+        match e {
+            ::redb::CommitError::Storage(s) => classify(s),
+            other => io(other),
+        }
+    }
+}
+
+fn encode_head(h: &TreeHead) -> [u8; 40] {
+    let mut out = [0u8; 40];
+    out[..8].copy_from_slice(&h.size.to_be_bytes());
+    out[8..].copy_from_slice(&h.root.0);
+    out
+}
+
+fn decode_head(b: &[u8]) -> Result<TreeHead, StorageError> {
+    if b.len() != 40 {
+        return Err(StorageError::Corrupted("tree head is not 40 bytes".into()));
+    }
+    let mut size = [0u8; 8];
+    size.copy_from_slice(&b[..8]);
+    let mut root = [0u8; 32];
+    root.copy_from_slice(&b[8..]);
+    Ok(TreeHead {
+        size: u64::from_be_bytes(size),
+        root: Hash(root),
+    })
+}
+
+impl RedbStorage {
+    /// Opens (or creates) the database file at `path`.
+    pub fn open(path: &Path) -> Result<Self, StorageError> {
+        Self::open_with(path, None)
+    }
+
+    /// Opens with injected storage faults (tests and the `danger` options).
+    pub fn open_with(path: &Path, faults: Option<Arc<FaultSwitch>>) -> Result<Self, StorageError> {
+        let s = RedbStorage {
+            path: path.to_path_buf(),
+            faults,
+            db: RwLock::new(None),
+        };
+        s.reopen()?;
+        Ok(s)
+    }
+
+    fn reopen(&self) -> Result<(), StorageError> {
+        let mut guard = self
+            .db
+            .write()
+            .map_err(|_| StorageError::Invariant("storage lock poisoned".into()))?;
+        // Close the old handle first: redb holds a file lock.
+        *guard = None;
+        let db = match &self.faults {
+            Some(faults) => {
+                let backend = FaultyBackend::open(&self.path, faults.clone()).map_err(io)?;
+                Database::builder().create_with_backend(backend).map_err(io)?
+            }
+            None => Database::create(&self.path).map_err(io)?,
+        };
+        // Make sure every table exists so readers never see TableDoesNotExist.
+        let tx = db.begin_write()?;
+        {
+            tx.open_table(STATEMENTS)?;
+            tx.open_table(DEDUP)?;
+            tx.open_table(TILES)?;
+            tx.open_table(META)?;
+        }
+        tx.commit()?;
+        *guard = Some(db);
+        Ok(())
+    }
+
+    fn with_db<T>(&self, f: impl FnOnce(&Database) -> Result<T, StorageError>) -> Result<T, StorageError> {
+        let guard = self
+            .db
+            .read()
+            .map_err(|_| StorageError::Invariant("storage lock poisoned".into()))?;
+        let db = guard
+            .as_ref()
+            .ok_or_else(|| StorageError::Io("database is closed after an I/O error".into()))?;
+        f(db)
+    }
+}
+
+impl Storage for RedbStorage {
+    fn tree_head(&self) -> Result<TreeHead, StorageError> {
+        self.with_db(|db| {
+            let tx = db.begin_read()?;
+            let meta = tx.open_table(META)?;
+            match meta.get(TREE_KEY)? {
+                Some(v) => decode_head(v.value()),
+                None => Ok(TreeHead {
+                    size: 0,
+                    root: merkle::empty_root(),
+                }),
+            }
+        })
+    }
+
+    fn find_entries(&self, digests: &[Hash]) -> Result<Vec<Option<u64>>, StorageError> {
+        self.with_db(|db| {
+            let tx = db.begin_read()?;
+            let dedup = tx.open_table(DEDUP)?;
+            digests
+                .iter()
+                .map(|d| Ok(dedup.get(&d.0)?.map(|v| v.value())))
+                .collect()
+        })
+    }
+
+    fn append(&self, batch: &AppendBatch) -> Result<(), StorageError> {
+        self.with_db(|db| {
+            let tx = db.begin_write()?;
+            {
+                let mut meta = tx.open_table(META)?;
+                let current = match meta.get(TREE_KEY)? {
+                    Some(v) => decode_head(v.value())?.size,
+                    None => 0,
+                };
+                if current != batch.first_index {
+                    return Err(StorageError::Invariant(format!(
+                        "batch starts at {} but the tree has {current} entries",
+                        batch.first_index
+                    )));
+                }
+                let mut statements = tx.open_table(STATEMENTS)?;
+                let mut dedup = tx.open_table(DEDUP)?;
+                for (i, (digest, bytes)) in batch.statements.iter().enumerate() {
+                    let index = batch.first_index + i as u64;
+                    statements.insert(index, bytes.as_slice())?;
+                    dedup.insert(&digest.0, index)?;
+                }
+                let mut tiles = tx.open_table(TILES)?;
+                for (level, index, bytes) in &batch.tiles {
+                    tiles.insert((*level, *index), bytes.as_slice())?;
+                }
+                if let Some(head) = &batch.tree {
+                    meta.insert(TREE_KEY, encode_head(head).as_slice())?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn tile(&self, level: u8, index: u64) -> Result<Option<Vec<u8>>, StorageError> {
+        self.with_db(|db| {
+            let tx = db.begin_read()?;
+            let tiles = tx.open_table(TILES)?;
+            Ok(tiles.get((level, index))?.map(|v| v.value().to_vec()))
+        })
+    }
+
+    fn statements(&self, start: u64, count: u64) -> Result<Vec<Vec<u8>>, StorageError> {
+        self.with_db(|db| {
+            let tx = db.begin_read()?;
+            let table = tx.open_table(STATEMENTS)?;
+            let end = start.saturating_add(count);
+            let mut out = Vec::with_capacity(count.min(256) as usize);
+            for item in table.range(start..end)? {
+                let (_, v) = item?;
+                out.push(v.value().to_vec());
+            }
+            Ok(out)
+        })
+    }
+
+    fn put_meta(&self, key: &MetaKey, value: &[u8]) -> Result<(), StorageError> {
+        self.with_db(|db| {
+            let tx = db.begin_write()?;
+            {
+                let mut meta = tx.open_table(META)?;
+                meta.insert(key.as_key().as_str(), value)?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn get_meta(&self, key: &MetaKey) -> Result<Option<Vec<u8>>, StorageError> {
+        self.with_db(|db| {
+            let tx = db.begin_read()?;
+            let meta = tx.open_table(META)?;
+            Ok(meta.get(key.as_key().as_str())?.map(|v| v.value().to_vec()))
+        })
+    }
+
+    fn recover(&self) -> Result<(), StorageError> {
+        self.reopen()
+    }
+
+    fn disk_bytes(&self) -> u64 {
+        std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redb_storage_passes_conformance() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.redb");
+        crate::storage::conformance::run(|| RedbStorage::open(&path).unwrap());
+    }
+}
