@@ -4,5 +4,5 @@
 
 pub mod chain;
 pub mod keys;
-#[cfg(test)]
-pub(crate) mod test_pki;
+#[cfg(any(test, feature = "test-pki"))]
+pub mod test_pki;

@@ -1,7 +1,25 @@
 //! A throwaway agency PKI for tests: a P-256 root CA, an issuing
 //! ("agency") CA under it, and statement-signer leaf certificates.
 //!
-//! Test support: it panics on failure instead of returning errors.
+//! Compiled only for this crate's own tests and with the `test-pki` feature,
+//! which other crates enable in their `[dev-dependencies]`; production builds
+//! never contain it. Being test support, it panics on failure instead of
+//! returning errors.
+//!
+//! ```
+//! use ashlog::chain::{CertChain, TrustAnchors};
+//! use ashlog::keys::P256SigningKey;
+//! use ashlog::test_pki::TestPki;
+//!
+//! let iat = 1_764_000_000;
+//! let pki = TestPki::new();
+//! let (key_pem, chain, anchors_pem) = pki.leaf("https://agency.example/", iat - 60, iat + 86_400);
+//! let anchors = TrustAnchors::from_pem(&anchors_pem).unwrap();
+//! let validated = CertChain::from_der_list(chain).unwrap().validate(&anchors, &[iat]).unwrap();
+//! assert!(validated.has_uri_san("https://agency.example/"));
+//! let signer = P256SigningKey::from_pkcs8_pem(&key_pem).unwrap();
+//! assert_eq!(validated.leaf_key(), signer.public_key());
+//! ```
 #![allow(clippy::expect_used)]
 
 use rcgen::{
@@ -12,21 +30,21 @@ use rcgen::{
 use crate::chain::TrustAnchors;
 
 /// Subject common name of the test root CA.
-pub(crate) const ROOT_CN: &str = "Ashlog Test Root CA";
+pub const ROOT_CN: &str = "Ashlog Test Root CA";
 /// Subject common name of the test issuing (agency) CA.
-pub(crate) const INTERMEDIATE_CN: &str = "Ashlog Test Agency CA";
+pub const INTERMEDIATE_CN: &str = "Ashlog Test Agency CA";
 /// Subject common name of every leaf from [`TestPki::leaf`].
-pub(crate) const LEAF_CN: &str = "Ashlog Test Signer";
+pub const LEAF_CN: &str = "Ashlog Test Signer";
 /// The root and intermediate are valid from 2000-01-01T00:00:00Z ...
-pub(crate) const CA_NOT_BEFORE: i64 = 946_684_800;
+pub const CA_NOT_BEFORE: i64 = 946_684_800;
 /// ... to 2100-01-01T00:00:00Z, so a leaf's own window is what binds.
-pub(crate) const CA_NOT_AFTER: i64 = 4_102_444_800;
+pub const CA_NOT_AFTER: i64 = 4_102_444_800;
 
 /// An issuing certificate with its key.
 pub(crate) type Ca = CertifiedIssuer<'static, KeyPair>;
 
 /// A root CA (P-256, self-signed) and an intermediate CA under it.
-pub(crate) struct TestPki {
+pub struct TestPki {
     pub(crate) root: Ca,
     pub(crate) intermediate: Ca,
 }
@@ -42,7 +60,7 @@ impl TestPki {
     /// `CN=Ashlog Test Agency CA` (both `O=Ashlog Test PKI, C=CN`, P-256,
     /// basicConstraints cA=true, keyUsage keyCertSign and cRLSign, valid
     /// [`CA_NOT_BEFORE`]..[`CA_NOT_AFTER`]).
-    pub(crate) fn new() -> TestPki {
+    pub fn new() -> TestPki {
         let root = self_signed(
             ca_params(ROOT_CN, CA_NOT_BEFORE, CA_NOT_AFTER),
             key(&rcgen::PKCS_ECDSA_P256_SHA256),
@@ -63,7 +81,7 @@ impl TestPki {
     /// Returns (the leaf's PKCS#8 PEM private key, the x5chain DERs leaf
     /// first: `[leaf, intermediate]` without the root, the trust anchors PEM:
     /// the root certificate).
-    pub(crate) fn leaf(
+    pub fn leaf(
         &self,
         uri_san: &str,
         not_before: i64,
@@ -83,22 +101,22 @@ impl TestPki {
     }
 
     /// The root certificate, DER.
-    pub(crate) fn root_der(&self) -> Vec<u8> {
+    pub fn root_der(&self) -> Vec<u8> {
         self.root.der().to_vec()
     }
 
     /// The intermediate certificate, DER.
-    pub(crate) fn intermediate_der(&self) -> Vec<u8> {
+    pub fn intermediate_der(&self) -> Vec<u8> {
         self.intermediate.der().to_vec()
     }
 
     /// The trust anchors as PEM: the root certificate only.
-    pub(crate) fn anchors_pem(&self) -> String {
+    pub fn anchors_pem(&self) -> String {
         self.root.pem()
     }
 
     /// The trust anchors, parsed: the root certificate only.
-    pub(crate) fn anchors(&self) -> TrustAnchors {
+    pub fn anchors(&self) -> TrustAnchors {
         TrustAnchors::from_pem(&self.anchors_pem()).expect("test root is a valid anchor")
     }
 }
