@@ -1292,7 +1292,7 @@ mod tests {
         );
         assert!(
             err.to_string()
-                .contains("nameConstraints, which ashlog does not implement (2.5.29.30)")
+                .contains("nameConstraints (2.5.29.30), which ashlog does not implement")
         );
 
         let private = [1, 3, 6, 1, 4, 1, 99999, 1];

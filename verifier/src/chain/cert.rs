@@ -11,7 +11,7 @@ use x509_parser::prelude::{
     FromDer, GeneralName, ParsedExtension, X509Certificate, X509Name, X509Version,
 };
 
-use super::error::{CertRole, ChainError};
+use super::error::{CertRole, ChainError, oid_words};
 use crate::keys::{KeyError, PublicKey, SigAlg};
 
 /// The fields of one certificate that validation needs, copied out of the
@@ -214,15 +214,6 @@ fn is_processed(oid: &Oid<'_>) -> bool {
         &OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER,
     ]
     .contains(&oid)
-}
-
-/// `ecdsa-with-SHA512 (1.2.840.10045.4.3.4)`, or just the dotted OID.
-fn oid_words(oid: &Oid<'_>) -> String {
-    let dotted = oid.to_id_string();
-    match x509_parser::objects::oid2sn(oid, x509_parser::objects::oid_registry()) {
-        Ok(name) => format!("{name} ({dotted})"),
-        Err(_) => dotted,
-    }
 }
 
 /// A distinguished name in RFC 4514 order and syntax (most specific first:

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use x509_parser::oid_registry::Oid;
+
 /// Where a certificate sits on the validated path; used in [`ChainError`]
 /// messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,16 +289,26 @@ pub(super) fn rfc3339(t: i64) -> String {
     }
 }
 
-pub(super) fn ext_name(oid: &str) -> String {
-    let name = match oid {
-        "2.5.29.30" => "nameConstraints, which ashlog does not implement",
-        "2.5.29.32" => "certificatePolicies",
-        "2.5.29.33" => "policyMappings",
-        "2.5.29.36" => "policyConstraints",
-        "2.5.29.54" => "inhibitAnyPolicy",
-        "2.5.29.31" => "cRLDistributionPoints",
-        "1.3.6.1.5.5.7.1.1" => "authorityInfoAccess",
-        _ => return format!("OID {oid}"),
+/// An extension OID in words, saying so when it is one ashlog knows it
+/// does not implement.
+pub(super) fn ext_name(dotted: &str) -> String {
+    let words = match dotted.parse::<Oid<'_>>() {
+        Ok(oid) => oid_words(&oid),
+        Err(_) => format!("OID {dotted}"),
     };
-    format!("{name} ({oid})")
+    if dotted == "2.5.29.30" {
+        format!("{words}, which ashlog does not implement")
+    } else {
+        words
+    }
+}
+
+/// `ecdsa-with-SHA512 (1.2.840.10045.4.3.4)`, or `OID 1.2.3.4` for OIDs
+/// x509-parser's registry does not name.
+pub(super) fn oid_words(oid: &Oid<'_>) -> String {
+    let dotted = oid.to_id_string();
+    match x509_parser::objects::oid2sn(oid, x509_parser::objects::oid_registry()) {
+        Ok(name) => format!("{name} ({dotted})"),
+        Err(_) => format!("OID {dotted}"),
+    }
 }
