@@ -159,6 +159,9 @@ impl TrustAnchors {
                 der.len()
             )));
         }
+        if self.anchors.iter().any(|a| a.der == der) {
+            return Ok(());
+        }
         let cert = Cert::parse(&der).map_err(ChainError::BadAnchor)?;
         let why = |what: &str| ChainError::BadAnchor(format!("{}: {what}", cert.subject()));
         if !cert.ca {
@@ -174,9 +177,6 @@ impl TrustAnchors {
             )));
         }
         let key = PublicKey::from_spki_der(&cert.spki).map_err(|e| why(&e.to_string()))?;
-        if self.anchors.iter().any(|a| a.der == der) {
-            return Ok(());
-        }
         let sha256 = Sha256::digest(&der).into();
         self.anchors.push(Anchor {
             der,
