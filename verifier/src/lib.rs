@@ -1,8 +1,9 @@
 //! placeholder
 #![forbid(unsafe_code)]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod cbor;
+pub mod chain;
 pub mod checkpoint;
 pub mod cosignature;
 pub mod entry;
@@ -12,5 +13,7 @@ pub mod note;
 pub mod policy;
 pub mod receipt;
 pub mod statement;
+#[cfg(any(test, feature = "test-pki"))]
+pub mod test_pki;
 pub mod tile;
 pub mod tlog_proof;
