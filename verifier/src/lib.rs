@@ -17,3 +17,5 @@ pub mod statement;
 pub mod test_pki;
 pub mod tile;
 pub mod tlog_proof;
+#[cfg(feature = "pki")]
+pub mod pki;
