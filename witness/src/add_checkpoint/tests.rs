@@ -628,7 +628,14 @@ fn add_checkpoint_race_on_same_old_has_exactly_one_winner() {
             .collect();
         let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
         let winners: Vec<&AddOutcome> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
-        assert_eq!(winners.len(), 1, "{results:?}");
+        let summary: Vec<String> = results
+            .iter()
+            .map(|r| match r {
+                Ok(o) => format!("200 size {}", o.checkpoint.size),
+                Err(e) => e.to_string(),
+            })
+            .collect();
+        assert_eq!(winners.len(), 1, "{summary:?}");
         let won = winners[0].checkpoint.size;
         for r in &results {
             match r {
