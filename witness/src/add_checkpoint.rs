@@ -32,7 +32,8 @@
 //! 8. store the new note (the re-encoded text, the log's *verified* signature
 //!    lines, our cosignature; never unverified lines, which could be crafted
 //!    to collide with ours) by compare-and-swap against the note read in
-//!    step 5, durably;
+//!    step 5, durably (if another request re-cosigned the same size in
+//!    the meantime, steps 5 to 8 run again: `old` is still current);
 //! 9. only then return the cosignature. A failed or conflicting commit
 //!    returns an error and the signature is dropped unseen: a cosignature
 //!    that left the process always matches what the witness stored, so a
@@ -58,6 +59,12 @@ use crate::store::{StoreError, Swap, WitnessStore};
 /// lines a note may carry fit, and so do about 35 ML-DSA-44 cosignatures
 /// (3.3 KB each) should a log forward other witnesses' lines.
 pub const MAX_BODY_BYTES: usize = 128 * 1024;
+
+/// How often one request re-runs its checks and signature when concurrent
+/// re-submissions of the size it extends keep winning the compare-and-swap.
+/// Each retry means another request was cosigned, so the bound only matters
+/// under a flood of identical requests; past it the answer is a 409.
+const MAX_SWAP_ATTEMPTS: u32 = 16;
 
 /// Why an add-checkpoint request was refused. Each variant is one row of the
 /// tlog-witness status table; `crate::http` maps them to statuses.
@@ -505,14 +512,6 @@ fn add_checkpoint(
             size: cp.size,
         });
     }
-    // 5. old is what we hold.
-    let held = state.held(&cp.origin)?;
-    if req.old != held.size {
-        return Err(AddError::StaleOld {
-            old: req.old,
-            held: held.size,
-        });
-    }
     let now_secs = now
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -520,48 +519,8 @@ fn add_checkpoint(
         // cosignature/v1 timestamps must be non-zero and fit in an i64.
         .filter(|t| *t > 0 && i64::try_from(*t).is_ok())
         .ok_or_else(|| AddError::Internal("the system clock is not after 1970".into()))?;
-    // 6. Consistency with what we hold.
-    if cp.size == 0 && cp.root != empty_root() {
-        return Err(AddError::EmptyTreeWrongRoot);
-    }
-    if req.old == 0 {
-        if !req.proof.is_empty() {
-            return Err(AddError::ProofFromEmptyTree);
-        }
-    } else if let Err(reason) =
-        verify_consistency(req.old, cp.size, &req.proof, &held.root, &cp.root)
-    {
-        let same_tree = cp.size == held.size && cp.root == held.root;
-        if cp.size == held.size && !same_tree {
-            let err = AddError::SameSizeDifferentRoot { size: cp.size };
-            state.record_evidence(
-                &req,
-                &held,
-                EvidenceKind::SameSizeDifferentRoot,
-                err.to_string(),
-                now_secs,
-            )?;
-            return Err(err);
-        }
-        let err = AddError::BadConsistencyProof {
-            old: req.old,
-            size: cp.size,
-            reason,
-        };
-        // The checkpoint we hold plus a proof that is merely not empty is no
-        // contradiction; everything else is.
-        if !same_tree {
-            state.record_evidence(
-                &req,
-                &held,
-                EvidenceKind::BadConsistencyProof,
-                err.to_string(),
-                now_secs,
-            )?;
-        }
-        return Err(err);
-    }
-    // 7. Sign a re-encoding of what we parsed and checked.
+    // What we will sign: a re-encoding of what we parsed and checked, with
+    // the log's verified lines (one per key) and never an unverified one.
     let text = cp.to_text();
     if text != req.note.text() {
         // Unreachable with the strict parser; fail safe if it ever loosens:
@@ -571,47 +530,124 @@ fn add_checkpoint(
         ));
     }
     let internal = |e: ashlog::note::NoteError| AddError::Internal(format!("signing: {e}"));
-    let mut note = Note::new(&text).map_err(internal)?;
-    let mut kept: Vec<(String, u32)> = Vec::new();
+    let mut base = Note::new(&text).map_err(internal)?;
+    let mut kept: Vec<(&str, u32)> = Vec::new();
     for sig in req.note.signatures() {
-        let pair = (sig.name.clone(), sig.key_id);
+        let pair = (sig.name.as_str(), sig.key_id);
         let is_verified = verified
             .iter()
             .any(|v| v.key.name() == sig.name && v.key.key_id() == sig.key_id);
         if is_verified && !kept.contains(&pair) {
-            note.add_signature(sig.clone()).map_err(internal)?;
+            base.add_signature(sig.clone()).map_err(internal)?;
             kept.push(pair);
         }
     }
-    let cosignature = state.signer.sign(&text, now_secs).map_err(internal)?;
-    note.add_signature(cosignature.clone()).map_err(internal)?;
-    let stored_note = note.to_bytes();
-    // 8. Commit by compare-and-swap against what step 5 read.
-    match state
-        .store
-        .compare_and_swap(&cp.origin, held.bytes.as_deref(), &stored_note)?
-    {
-        Swap::Swapped => {}
-        Swap::Conflict { current } => {
-            // Another request moved the log on since step 5.
-            let now_held = match current {
-                Some(bytes) => parse_stored(&cp.origin, &bytes)?.size,
-                None => 0,
-            };
+    // Steps 5 to 8 run again when the compare-and-swap finds that another
+    // request re-cosigned the same size in the meantime: the held size still
+    // equals `old`, so a 409 would be wrong. A real move on answers 409.
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        // 5. old is what we hold.
+        let held = state.held(&cp.origin)?;
+        if req.old != held.size {
             return Err(AddError::StaleOld {
                 old: req.old,
-                held: now_held,
+                held: held.size,
             });
         }
+        // 6. Consistency with what we hold.
+        check_consistency(state, &req, &held, now_secs)?;
+        // 7. Sign.
+        let cosignature = state.signer.sign(&text, now_secs).map_err(internal)?;
+        let mut note = base.clone();
+        note.add_signature(cosignature.clone()).map_err(internal)?;
+        let stored_note = note.to_bytes();
+        // 8. Commit by compare-and-swap against what step 5 read.
+        match state
+            .store
+            .compare_and_swap(&cp.origin, held.bytes.as_deref(), &stored_note)?
+        {
+            Swap::Swapped => {
+                // 9. Committed: the cosignature may leave.
+                state.metrics.set_size(&cp.origin, cp.size);
+                state.metrics.count_cosignature();
+                return Ok(AddOutcome {
+                    checkpoint: cp.clone(),
+                    cosignature,
+                    stored_note,
+                });
+            }
+            Swap::Conflict { current } => {
+                // Another request committed since step 5; our signature is
+                // dropped unseen.
+                let now_held = match current {
+                    Some(bytes) => parse_stored(&cp.origin, &bytes)?.size,
+                    None => 0,
+                };
+                if now_held == req.old && attempt < MAX_SWAP_ATTEMPTS {
+                    continue;
+                }
+                return Err(AddError::StaleOld {
+                    old: req.old,
+                    held: now_held,
+                });
+            }
+        }
     }
-    // 9. Committed: the cosignature may leave.
-    state.metrics.set_size(&cp.origin, cp.size);
-    state.metrics.count_cosignature();
-    Ok(AddOutcome {
-        checkpoint: cp.clone(),
-        cosignature,
-        stored_note,
-    })
+}
+
+/// Step 6: the checkpoint is consistent with the held one. A validly signed
+/// contradiction is recorded as evidence before the error is returned.
+fn check_consistency(
+    state: &WitnessState,
+    req: &AddRequest,
+    held: &Held,
+    now_secs: u64,
+) -> Result<(), AddError> {
+    let cp = &req.checkpoint;
+    if cp.size == 0 && cp.root != empty_root() {
+        return Err(AddError::EmptyTreeWrongRoot);
+    }
+    if req.old == 0 {
+        // Any tree extends the empty one; a proof from it means nothing.
+        if !req.proof.is_empty() {
+            return Err(AddError::ProofFromEmptyTree);
+        }
+        return Ok(());
+    }
+    let Err(reason) = verify_consistency(req.old, cp.size, &req.proof, &held.root, &cp.root) else {
+        return Ok(());
+    };
+    let same_tree = cp.size == held.size && cp.root == held.root;
+    if cp.size == held.size && !same_tree {
+        let err = AddError::SameSizeDifferentRoot { size: cp.size };
+        state.record_evidence(
+            req,
+            held,
+            EvidenceKind::SameSizeDifferentRoot,
+            err.to_string(),
+            now_secs,
+        )?;
+        return Err(err);
+    }
+    let err = AddError::BadConsistencyProof {
+        old: req.old,
+        size: cp.size,
+        reason,
+    };
+    // The checkpoint we hold plus a proof that is merely not empty is no
+    // contradiction; everything else is.
+    if !same_tree {
+        state.record_evidence(
+            req,
+            held,
+            EvidenceKind::BadConsistencyProof,
+            err.to_string(),
+            now_secs,
+        )?;
+    }
+    Err(err)
 }
 
 #[cfg(test)]

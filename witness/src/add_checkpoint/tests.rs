@@ -650,6 +650,33 @@ fn add_checkpoint_race_on_same_old_has_exactly_one_winner() {
 }
 
 #[test]
+fn add_checkpoint_race_of_same_size_resubmissions_cosigns_them_all() {
+    // old = size = held: every request is current, so none may get a 409,
+    // even though each commit changes the stored note (a fresh timestamp).
+    let dir = tempfile::tempdir().unwrap();
+    let log = TestLog::new(KeyKind::Ed25519, ORIGIN, 8, "a");
+    let w = Arc::new(witness(dir.path(), &key(), &[&log]));
+    ok(&w, &log.body(0, 5));
+    let barrier = Arc::new(Barrier::new(8));
+    let handles: Vec<_> = (0..8u64)
+        .map(|i| {
+            let (w, barrier, body) = (Arc::clone(&w), Arc::clone(&barrier), log.body(5, 5));
+            std::thread::spawn(move || {
+                barrier.wait();
+                process_add_checkpoint(&w, &body, t0() + Duration::from_secs(i))
+            })
+        })
+        .collect();
+    for h in handles {
+        let out = h.join().unwrap().unwrap();
+        assert_eq!(out.checkpoint.size, 5);
+    }
+    assert_eq!(w.metrics().cosignatures(), 9);
+    let stored = Note::parse(&w.store().latest(ORIGIN).unwrap().unwrap()).unwrap();
+    stored.verify(&[witness_vkey(&w)]).unwrap();
+}
+
+#[test]
 fn add_checkpoint_forking_log_is_refused_and_evidence_holds_both_notes() {
     for kind in KINDS {
         let dir = tempfile::tempdir().unwrap();
