@@ -47,13 +47,13 @@ pub const DEFAULT_WORKERS: usize = 2;
 pub enum ConfigError {
     /// The file could not be read.
     #[error(
-        "cannot read {path}: {source} (run `ashlog-witness init` first, or pass --dir/--config)"
+        "cannot read {path}: {error} (run `ashlog-witness init` first, or pass --dir/--config)"
     )]
     Read {
         /// The file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file is not valid TOML or has unknown or mistyped fields.
     #[error("{path} is not a valid witness config: {message}")]
@@ -64,12 +64,12 @@ pub enum ConfigError {
         message: String,
     },
     /// The file could not be written.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {error} (check the directory's permissions and free space)")]
     Write {
         /// The file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The witness name is not a valid note key name.
     #[error(
@@ -121,7 +121,7 @@ pub enum ConfigError {
     #[error("log {0:?} is listed twice in [[logs]]: keep one entry with all its vkeys")]
     DuplicateOrigin(String),
     /// Zero workers.
-    #[error("workers must be at least 1")]
+    #[error("workers must be at least 1 (remove the line to use the default, 2)")]
     ZeroWorkers,
 }
 
@@ -138,15 +138,15 @@ pub enum InitError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The directory or a file could not be created.
-    #[error("cannot create {path}: {source}")]
+    #[error("cannot create {path}: {error} (check the directory's permissions and free space)")]
     Io {
         /// The path.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// Key generation or encoding failed.
-    #[error("cannot generate the witness key: {0}")]
+    #[error("cannot generate the witness key: {0} (is the system random source available?)")]
     Key(String),
 }
 
@@ -155,12 +155,14 @@ pub enum InitError {
 #[derive(Debug, thiserror::Error)]
 pub enum KeyFileError {
     /// The file could not be read.
-    #[error("cannot read the witness key {path}: {source}")]
+    #[error(
+        "cannot read the witness key {path}: {error} (check key_file in witness.toml; `ashlog-witness init` creates the key)"
+    )]
     Read {
         /// The file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file is not a PKCS#8 PEM Ed25519 private key.
     #[error(
@@ -254,9 +256,9 @@ impl Config {
     /// unknown fields, the name is a valid key name and every log has at
     /// least one vkey of type 0x01 or 0x05 named like its origin.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
@@ -305,10 +307,10 @@ impl Config {
     /// Loads the witness's private key from [`Config::key_path`].
     pub fn load_key(&self) -> Result<Ed25519SigningKey, KeyFileError> {
         let path = self.key_path();
-        let pem = zeroize::Zeroizing::new(std::fs::read_to_string(&path).map_err(|source| {
+        let pem = zeroize::Zeroizing::new(std::fs::read_to_string(&path).map_err(|error| {
             KeyFileError::Read {
                 path: path.clone(),
-                source,
+                error,
             }
         })?);
         Ed25519SigningKey::from_pkcs8_pem(&pem).map_err(|_| KeyFileError::Malformed { path })
@@ -419,29 +421,29 @@ pub fn init(dir: &Path, name: &str) -> Result<InitReport, InitError> {
             return Err(InitError::Exists(path.clone()));
         }
     }
-    std::fs::create_dir_all(dir).map_err(|source| InitError::Io {
+    std::fs::create_dir_all(dir).map_err(|error| InitError::Io {
         path: dir.to_path_buf(),
-        source,
+        error,
     })?;
     let key = Ed25519SigningKey::generate().map_err(|e| InitError::Key(e.to_string()))?;
     let pem = key
         .to_pkcs8_pem()
         .map_err(|e| InitError::Key(e.to_string()))?;
     // O_EXCL: if another init raced us, this fails instead of overwriting.
-    write_secret_file(&key_path, pem.as_bytes()).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::AlreadyExists {
+    write_secret_file(&key_path, pem.as_bytes()).map_err(|error| {
+        if error.kind() == std::io::ErrorKind::AlreadyExists {
             InitError::Exists(key_path.clone())
         } else {
             InitError::Io {
                 path: key_path.clone(),
-                source,
+                error,
             }
         }
     })?;
-    write_file_atomic(&config_path, config.to_toml().as_bytes()).map_err(|source| {
+    write_file_atomic(&config_path, config.to_toml().as_bytes()).map_err(|error| {
         InitError::Io {
             path: config_path.clone(),
-            source,
+            error,
         }
     })?;
     let vkey = config.vkey(&key)?;
@@ -502,7 +504,7 @@ pub fn add_log(dir_or_config: &Path, origin: &str, vkeys: &[String]) -> Result<(
     }
     config.check()?;
     write_file_atomic(&path, config.to_toml().as_bytes())
-        .map_err(|source| ConfigError::Write { path, source })
+        .map_err(|error| ConfigError::Write { path, error })
 }
 
 #[cfg(test)]
