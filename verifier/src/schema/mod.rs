@@ -40,13 +40,47 @@
 
 mod check;
 mod common;
+mod correction;
+mod destruction;
+mod document;
+mod endorsement;
 mod error;
+pub mod fixtures;
 mod kind;
+mod policy;
+mod statement;
+mod takedown;
+mod template;
 
 pub use check::MAX_PAYLOAD_BYTES;
 pub use common::{
     Attachment, Contact, DataCategoryCode, EntryRef, LText, LegalCitation, Org, OrgId, OrgIdScheme,
     OrgType, RefersTo, Relation, Trigger,
 };
+pub use correction::{
+    Authorization, Correction, CorrectionKind, EffectOnEndorsements, PatchOp, PatchOpKind,
+    ReasonCode,
+};
+pub use destruction::{
+    Action, Approval, Batch, CheckService, Commitment, CommitmentScheme, Components, CopyScope,
+    CountUnit, DataCategory, Destruction, DestructionStatus, Executor, ExecutorRole, Granularity,
+    Hosting, Independence, KeyCustody, KeyDestroyed, LeafKind, Level, Location, Media,
+    MediaDestination, MediaKind, Officer, OrderRef, PendingStep, Period, PublicNotice,
+    RecipientNotice, RecordCount, ReferenceKind, RetentionException, Sample, Standard,
+    SubjectCount, System, Technique, Tool, Validation, ValidationDecision, Verification,
+    VerificationMethod, VerificationResult, Verifier, Witness, WitnessReference, WitnessRole,
+};
+pub use document::{Document, Envelope};
+pub use endorsement::{
+    Endorsement, EndorsementType, EndorserRole, Engagement, Exclusion, IndependenceDeclaration,
+    Observation, Opinion, Signatory,
+};
 pub use error::SchemaError;
 pub use kind::Kind;
+pub use policy::{LEAF_RULE, LogPolicy, TrustAnchor};
+pub use statement::Statement;
+pub use takedown::{
+    App, AppCount, AppIdentifier, AppUsers, DataLocation, Disposition, Fate, IdentifierKind,
+    NoticeMethod, Stage, StageKind, Takedown, UserNotice,
+};
+pub use template::template;

@@ -1,0 +1,25 @@
+//! The worked example: Wuxi, 2 March 2023, written as authoring documents the way a careful
+//! agency officer, notary and the agency again would have written them. Publicly known facts
+//! come from research/domain.md §3.1 and §5.6; reference numbers, identifiers, times and
+//! counts the city never published are illustrative and each file says so at the top.
+
+/// Wuxi Big Data Administration: destruction of the first batch of more than 1,000,000,000 rows of
+/// pandemic personal data, 2023-03-02 (entry `1.1` in the examples).
+pub const WUXI_DESTRUCTION: &str = include_str!("../../fixtures/wuxi-destruction-2023-03-02.toml");
+/// Wuxi Big Data Administration: 40+ digital epidemic apps taken offline the same day.
+pub const WUXI_TAKEDOWN: &str = include_str!("../../fixtures/wuxi-takedown-2023-03-02.toml");
+/// The notary office's endorsement of entry `1.1` (notarial preservation of the process).
+pub const NOTARY_ENDORSEMENT: &str = include_str!("../../fixtures/notary-endorsement.toml");
+/// The later status update closing entry `1.1`'s pending backup step.
+pub const STATUS_UPDATE_CORRECTION: &str =
+    include_str!("../../fixtures/status-update-correction.toml");
+
+/// Every fixture as (file name, text).
+pub fn all() -> [(&'static str, &'static str); 4] {
+    [
+        ("wuxi-destruction-2023-03-02.toml", WUXI_DESTRUCTION),
+        ("wuxi-takedown-2023-03-02.toml", WUXI_TAKEDOWN),
+        ("notary-endorsement.toml", NOTARY_ENDORSEMENT),
+        ("status-update-correction.toml", STATUS_UPDATE_CORRECTION),
+    ]
+}
