@@ -49,6 +49,7 @@ pub mod fixtures;
 mod kind;
 mod policy;
 mod statement;
+mod summary;
 mod takedown;
 mod template;
 
