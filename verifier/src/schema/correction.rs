@@ -353,3 +353,161 @@ impl Check for Authorization {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::schema::error::expect_invalid;
+    use crate::schema::fixtures::parsed::status_update;
+
+    fn check(c: &Correction) -> Result<(), SchemaError> {
+        c.check(&Path::root())
+    }
+
+    #[test]
+    fn correction_fixture_is_valid() {
+        check(&status_update()).unwrap();
+    }
+
+    #[test]
+    fn correction_status_update_and_amendment_require_a_patch() {
+        let mut c = status_update();
+        c.patch = None;
+        assert_eq!(
+            expect_invalid(check(&c), "patch"),
+            "required for kind `status_update`"
+        );
+        c.kind = CorrectionKind::Amendment;
+        c.effect_on_endorsements = EffectOnEndorsements::RequireReconfirmation;
+        c.reason_code = ReasonCode::FactualError;
+        expect_invalid(check(&c), "patch");
+    }
+
+    #[test]
+    fn correction_amendment_requires_the_resulting_payload_hash() {
+        let mut c = status_update();
+        c.kind = CorrectionKind::Amendment;
+        c.reason_code = ReasonCode::FactualError;
+        c.effect_on_endorsements = EffectOnEndorsements::RequireReconfirmation;
+        assert_eq!(
+            expect_invalid(check(&c), "resulting_payload_sha256"),
+            "required for kind `amendment`"
+        );
+        c.resulting_payload_sha256 = Some("ab".repeat(32));
+        check(&c).unwrap();
+    }
+
+    #[test]
+    fn correction_supersession_names_a_different_replacement_and_has_no_patch() {
+        let mut c = status_update();
+        c.kind = CorrectionKind::Supersession;
+        c.reason_code = ReasonCode::ScopeChange;
+        c.effect_on_endorsements = EffectOnEndorsements::RequireReconfirmation;
+        assert_eq!(
+            expect_invalid(check(&c), "patch"),
+            "not allowed for kind `supersession`"
+        );
+        c.patch = None;
+        expect_invalid(check(&c), "replacement_entry_id");
+        c.replacement_entry_id = Some("1.1".into());
+        assert_eq!(
+            expect_invalid(check(&c), "replacement_entry_id"),
+            "is the target itself"
+        );
+        c.replacement_entry_id = Some("1.9".into());
+        check(&c).unwrap();
+    }
+
+    #[test]
+    fn correction_key_revocation_needs_compromised_since_and_key_compromise() {
+        let mut c = status_update();
+        c.kind = CorrectionKind::KeyRevocation;
+        c.patch = None;
+        c.effect_on_endorsements = EffectOnEndorsements::RequireReconfirmation;
+        c.reason_code = ReasonCode::KeyCompromise;
+        expect_invalid(check(&c), "compromised_since");
+        c.compromised_since = Some("2023-05-01T00:00:00+08:00".into());
+        check(&c).unwrap();
+        c.reason_code = ReasonCode::Other;
+        expect_invalid(check(&c), "reason_code");
+        let mut c = status_update();
+        c.compromised_since = Some("2023-05-01T00:00:00+08:00".into());
+        assert_eq!(
+            expect_invalid(check(&c), "compromised_since"),
+            "not allowed for kind `status_update`"
+        );
+    }
+
+    #[test]
+    fn correction_remain_valid_is_only_for_status_updates() {
+        let mut c = status_update();
+        c.kind = CorrectionKind::Retraction;
+        c.patch = None;
+        c.reason_code = ReasonCode::ClaimWithdrawn;
+        expect_invalid(check(&c), "effect_on_endorsements");
+        c.effect_on_endorsements = EffectOnEndorsements::RequireReconfirmation;
+        check(&c).unwrap();
+        c.reason_code = ReasonCode::PendingStepCompleted;
+        expect_invalid(check(&c), "reason_code");
+    }
+
+    #[test]
+    fn correction_patch_ops_carry_value_and_from_as_rfc6902_says() {
+        let mut c = status_update();
+        c.patch.as_mut().unwrap()[2].value = Some(Value::Text("x".into()));
+        assert_eq!(
+            expect_invalid(check(&c), "patch[2].value"),
+            "not allowed for op `remove`"
+        );
+        let mut c = status_update();
+        c.patch.as_mut().unwrap()[1].value = None;
+        assert!(
+            expect_invalid(check(&c), "patch[1].value").starts_with("required for op `replace`")
+        );
+        let mut c = status_update();
+        c.patch.as_mut().unwrap()[2].op = PatchOpKind::Move;
+        assert_eq!(
+            expect_invalid(check(&c), "patch[2].from"),
+            "required for op `move`"
+        );
+        let mut c = status_update();
+        c.patch.as_mut().unwrap()[0].path = "status".into();
+        expect_invalid(check(&c), "patch[0].path");
+    }
+
+    #[test]
+    fn correction_patch_values_are_json_compatible() {
+        let mut c = status_update();
+        c.patch.as_mut().unwrap()[1].value = Some(Value::Float(1.5));
+        assert!(expect_invalid(check(&c), "patch[1].value").contains("floating-point"));
+        c.patch.as_mut().unwrap()[1].value = Some(Value::Null);
+        expect_invalid(check(&c), "patch[1].value");
+        c.patch.as_mut().unwrap()[1].value = Some(Value::Bytes(vec![1]));
+        expect_invalid(check(&c), "patch[1].value");
+        c.patch.as_mut().unwrap()[1].value = Some(Value::Integer((1i64 << 53).into()));
+        expect_invalid(check(&c), "patch[1].value");
+        // Nested: the path goes into the value.
+        fn add_value(c: &mut Correction) -> &mut Vec<(Value, Value)> {
+            match &mut c.patch.as_mut().unwrap()[3].value {
+                Some(Value::Map(entries)) => entries,
+                other => panic!("fixture changed: {other:?}"),
+            }
+        }
+        let mut c = status_update();
+        add_value(&mut c).push((Value::Text("level".into()), Value::Text("destroy".into())));
+        assert_eq!(
+            expect_invalid(check(&c), "patch[3].value.level"),
+            "duplicate key"
+        );
+        let mut c = status_update();
+        let media = add_value(&mut c)
+            .iter_mut()
+            .find(|(k, _)| *k == Value::Text("media".into()));
+        let Some((_, Value::Map(media))) = media else {
+            panic!("fixture changed")
+        };
+        media[0].1 = Value::Float(120.0);
+        expect_invalid(check(&c), "patch[3].value.media.count");
+    }
+}

@@ -1448,3 +1448,312 @@ impl Check for PublicNotice {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::schema::error::expect_invalid;
+    use crate::schema::fixtures::parsed::{template_destruction, wuxi_destruction};
+
+    fn check(d: &Destruction) -> Result<(), SchemaError> {
+        d.check(&Path::root())
+    }
+
+    #[test]
+    fn destruction_fixture_and_template_are_valid() {
+        check(&wuxi_destruction()).unwrap();
+        check(&template_destruction()).unwrap();
+    }
+
+    #[test]
+    fn destruction_rejects_completed_before_started() {
+        let mut d = wuxi_destruction();
+        d.completed_at = Some("2023-03-02T09:29:59+08:00".into());
+        assert_eq!(
+            expect_invalid(check(&d), "completed_at"),
+            "is before started_at"
+        );
+        // The same instant in another offset is not "before".
+        d.completed_at = Some("2023-03-02T01:30:00Z".into());
+        check(&d).unwrap();
+    }
+
+    #[test]
+    fn destruction_requires_completed_at_unless_restricted() {
+        let mut d = wuxi_destruction();
+        d.completed_at = None;
+        let reason = expect_invalid(check(&d), "completed_at");
+        assert_eq!(
+            reason,
+            "required when status is `completed_with_pending_steps`"
+        );
+        d.status = DestructionStatus::RestrictedNotDeleted;
+        check(&d).unwrap();
+    }
+
+    #[test]
+    fn destruction_status_and_pending_steps_must_agree() {
+        let mut d = wuxi_destruction();
+        d.status = DestructionStatus::Completed;
+        assert!(expect_invalid(check(&d), "pending_steps").contains("must be empty"));
+        let mut d = template_destruction();
+        d.status = DestructionStatus::CompletedWithPendingSteps;
+        assert!(expect_invalid(check(&d), "pending_steps").contains("must list"));
+    }
+
+    #[test]
+    fn destruction_rejects_collection_period_out_of_order() {
+        let mut d = wuxi_destruction();
+        d.collection_period.from = "2023-01-08".into();
+        assert_eq!(
+            expect_invalid(check(&d), "collection_period.to"),
+            "is before collection_period.from"
+        );
+        let mut d = wuxi_destruction();
+        d.collection_period.to = "2023-03-03".into();
+        assert!(
+            expect_invalid(check(&d), "collection_period.to")
+                .contains("after the day destruction started")
+        );
+    }
+
+    #[test]
+    fn destruction_rejects_action_on_unlisted_system() {
+        let mut d = wuxi_destruction();
+        d.actions[0].applies_to = vec!["wuxi-bdc".into(), "wuxi-dr".into()];
+        let reason = expect_invalid(check(&d), "actions[0].applies_to[1]");
+        assert_eq!(
+            reason,
+            "`wuxi-dr` is not the system_ref of any listed system"
+        );
+        let mut d = wuxi_destruction();
+        d.pending_steps[0].system_ref = "tapes".into();
+        expect_invalid(check(&d), "pending_steps[0].system_ref");
+    }
+
+    #[test]
+    fn destruction_rejects_included_copies_without_action() {
+        let mut d = wuxi_destruction();
+        let mut second = d.systems[0].clone();
+        second.system_ref = "district-db".into();
+        d.systems.push(second);
+        assert!(
+            expect_invalid(check(&d), "systems[1]").contains("no action applies_to `district-db`")
+        );
+        let mut d = wuxi_destruction();
+        d.systems.push(d.systems[0].clone());
+        expect_invalid(check(&d), "systems[1].system_ref");
+    }
+
+    #[test]
+    fn destruction_requires_systems_actions_and_citations() {
+        for (field, clear) in [
+            (
+                "systems",
+                (|d: &mut Destruction| d.systems.clear()) as fn(&mut Destruction),
+            ),
+            ("actions", |d| d.actions.clear()),
+            ("legal_citations", |d| d.legal_citations.clear()),
+            ("executors", |d| d.executors.clear()),
+            ("data_categories", |d| d.data_categories.clear()),
+            ("trigger", |d| d.trigger.clear()),
+        ] {
+            let mut d = wuxi_destruction();
+            clear(&mut d);
+            assert_eq!(
+                expect_invalid(check(&d), field),
+                "has 0 items; at least 1 required (the list is empty)"
+            );
+        }
+    }
+
+    #[test]
+    fn destruction_rejects_technique_that_does_not_reach_level() {
+        let mut d = wuxi_destruction();
+        d.actions[0].level = Level::Clear;
+        d.actions[0].technique = Technique::Shred;
+        let reason = expect_invalid(check(&d), "actions[0].technique");
+        assert_eq!(
+            reason,
+            "`shred` does not achieve level `clear`; with that level use: overwrite, other"
+        );
+        d.actions[0].level = Level::Anonymization;
+        expect_invalid(check(&d), "actions[0].technique");
+        d.actions[0].technique = Technique::Other;
+        check(&d).unwrap();
+        d.actions[0].technique_detail = None;
+        expect_invalid(check(&d), "actions[0].technique_detail");
+    }
+
+    #[test]
+    fn destruction_key_destruction_lists_keys() {
+        let mut d = template_destruction();
+        d.actions[0].keys_destroyed = None;
+        expect_invalid(check(&d), "actions[0].keys_destroyed");
+        d.actions[0].keys_destroyed = Some(vec![]);
+        assert_eq!(
+            expect_invalid(check(&d), "actions[0].keys_destroyed"),
+            "has 0 items; at least 1 required (the list is empty)"
+        );
+    }
+
+    #[test]
+    fn destruction_requires_reference_numbers_for_auditors_and_notaries() {
+        let mut d = wuxi_destruction();
+        d.witnesses_invited[1].reference = None;
+        let reason = expect_invalid(check(&d), "witnesses_invited[1].reference");
+        assert_eq!(
+            reason,
+            "required for a `notary`: name the report or certificate number"
+        );
+        d.witnesses_invited[1].role = WitnessRole::Media;
+        check(&d).unwrap();
+    }
+
+    #[test]
+    fn destruction_rejects_oversize_text_and_says_the_bound() {
+        let mut d = wuxi_destruction();
+        d.original_purpose = LText::new("en", &"x".repeat(4097));
+        assert_eq!(
+            expect_invalid(check(&d), "original_purpose.en"),
+            "is 4097 characters; at most 4096 allowed"
+        );
+        let mut d = wuxi_destruction();
+        d.title = LText::new("zh-CN", &"销".repeat(513));
+        assert_eq!(
+            expect_invalid(check(&d), "title.zh-CN"),
+            "is 513 characters; at most 512 allowed"
+        );
+    }
+
+    #[test]
+    fn destruction_rejects_too_many_items_and_says_the_bound() {
+        let mut d = wuxi_destruction();
+        d.announcement_urls = Some(vec!["https://dsj.wuxi.gov.cn/".into(); 17]);
+        assert_eq!(
+            expect_invalid(check(&d), "announcement_urls"),
+            "has 17 items; at most 16 allowed"
+        );
+        let mut d = wuxi_destruction();
+        d.witnesses_invited = vec![d.witnesses_invited[0].clone(); 65];
+        assert_eq!(
+            expect_invalid(check(&d), "witnesses_invited"),
+            "has 65 items; at most 64 allowed"
+        );
+        let mut d = wuxi_destruction();
+        d.announcement_urls = Some(vec![]);
+        expect_invalid(check(&d), "announcement_urls");
+    }
+
+    #[test]
+    fn destruction_rejects_repeated_triggers() {
+        let mut d = wuxi_destruction();
+        d.trigger = vec![Trigger::PurposeAchieved, Trigger::PurposeAchieved];
+        assert_eq!(expect_invalid(check(&d), "trigger[1]"), "repeats item [0]");
+    }
+
+    #[test]
+    fn destruction_rejects_bad_formats_at_their_paths() {
+        let mut d = wuxi_destruction();
+        d.approval.as_mut().unwrap().document_sha256 =
+            Some("041A63CDD0E75E867B367164EF5C986C09E67E4A322CFF914E354F73B54B0FCB".into());
+        assert_eq!(
+            expect_invalid(check(&d), "approval.document_sha256"),
+            "must be 64 lowercase hexadecimal digits"
+        );
+        let mut d = wuxi_destruction();
+        d.approval.as_mut().unwrap().decision_date = "2023-02-30".into();
+        expect_invalid(check(&d), "approval.decision_date");
+        let mut d = wuxi_destruction();
+        d.started_at = "2023-03-02T09:30:00".into();
+        assert!(expect_invalid(check(&d), "started_at").contains("no UTC offset"));
+        let mut d = wuxi_destruction();
+        d.issuer.org_id.as_mut().unwrap().value = "11320200MB1F273133".into();
+        expect_invalid(check(&d), "issuer.org_id.value");
+        let mut d = wuxi_destruction();
+        d.location.region = "CN".into();
+        expect_invalid(check(&d), "location.region");
+        let mut d = wuxi_destruction();
+        d.systems[0].system_ref = "wuxi bdc".into();
+        expect_invalid(check(&d), "systems[0].system_ref");
+    }
+
+    #[test]
+    fn destruction_requires_order_ref_for_orders() {
+        let mut d = template_destruction();
+        d.order_ref = None;
+        assert!(expect_invalid(check(&d), "order_ref").contains("regulator_order"));
+    }
+
+    #[test]
+    fn destruction_requires_scope_note_for_excluded_or_unknown_copies() {
+        let mut d = wuxi_destruction();
+        d.systems[0].scope_note = None;
+        let reason = expect_invalid(check(&d), "systems[0].scope_note");
+        assert_eq!(
+            reason,
+            "required to explain why components.exports is `excluded`"
+        );
+    }
+
+    #[test]
+    fn destruction_verification_rules() {
+        let mut d = wuxi_destruction();
+        d.verification.sample = None;
+        expect_invalid(check(&d), "verification.sample");
+        let mut d = wuxi_destruction();
+        d.verification.methods = vec![VerificationMethod::None];
+        expect_invalid(check(&d), "verification.result");
+        d.verification.result = VerificationResult::NotPerformed;
+        d.verification.sample = None;
+        check(&d).unwrap();
+        d.verification.methods.push(VerificationMethod::LogReview);
+        expect_invalid(check(&d), "verification.methods");
+        let mut d = wuxi_destruction();
+        d.verification.sample.as_mut().unwrap().sample_size = 65;
+        expect_invalid(check(&d), "verification.sample.sample_size");
+    }
+
+    #[test]
+    fn destruction_retention_exceptions_use_declared_categories() {
+        let mut d = template_destruction();
+        d.retention_exceptions[0]
+            .data_categories
+            .push(DataCategoryCode::Biometric);
+        let reason = expect_invalid(check(&d), "retention_exceptions[0].data_categories[2]");
+        assert_eq!(
+            reason,
+            "`biometric` is not among the statement's data_categories"
+        );
+    }
+
+    #[test]
+    fn destruction_commitment_rules() {
+        let mut d = template_destruction();
+        d.commitment.as_mut().unwrap().leaf_count += 1;
+        assert!(expect_invalid(check(&d), "commitment.leaf_count").contains("must be equal"));
+        let mut d = template_destruction();
+        d.commitment.as_mut().unwrap().key_custody = None;
+        expect_invalid(check(&d), "commitment.key_custody");
+        d.commitment.as_mut().unwrap().leaf_kind = LeafKind::SaltedSha256PerSubject;
+        check(&d).unwrap();
+        let mut d = template_destruction();
+        d.commitment.as_mut().unwrap().root.pop();
+        expect_invalid(check(&d), "commitment.root");
+    }
+
+    #[test]
+    fn destruction_rejects_counts_beyond_2_pow_53() {
+        let mut d = wuxi_destruction();
+        d.record_count.value = 1 << 53;
+        assert!(expect_invalid(check(&d), "record_count.value").contains("2^53 - 1"));
+    }
+
+    #[test]
+    fn destruction_checks_entry_ids_of_recipients() {
+        let mut d = template_destruction();
+        d.recipients_notified.as_mut().unwrap()[0].confirmation_entry_id = Some("1.057".into());
+        expect_invalid(check(&d), "recipients_notified[0].confirmation_entry_id");
+    }
+}

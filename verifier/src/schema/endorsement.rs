@@ -284,3 +284,93 @@ impl Check for Exclusion {
         self.reason.check(&p.field("reason"))
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::schema::error::expect_invalid;
+    use crate::schema::fixtures::parsed::notary_endorsement;
+
+    fn check(e: &Endorsement) -> Result<(), SchemaError> {
+        e.check(&Path::root())
+    }
+
+    #[test]
+    fn endorsement_fixture_is_valid() {
+        check(&notary_endorsement()).unwrap();
+    }
+
+    #[test]
+    fn endorsement_requires_at_least_one_covered_pointer() {
+        let mut e = notary_endorsement();
+        e.covers.clear();
+        assert_eq!(
+            expect_invalid(check(&e), "covers"),
+            "has 0 items; at least 1 required (the list is empty)"
+        );
+    }
+
+    #[test]
+    fn endorsement_rejects_bad_pointers() {
+        let mut e = notary_endorsement();
+        e.covers[1] = "actions/0".into();
+        expect_invalid(check(&e), "covers[1]");
+        let mut e = notary_endorsement();
+        e.excludes[0].pointer = "/systems/0/~2".into();
+        expect_invalid(check(&e), "excludes[0].pointer");
+        let mut e = notary_endorsement();
+        e.covers.push("/record_count".into());
+        assert_eq!(expect_invalid(check(&e), "covers[3]"), "repeats item [0]");
+    }
+
+    #[test]
+    fn endorsement_rejects_a_pointer_both_covered_and_excluded() {
+        let mut e = notary_endorsement();
+        e.excludes[1].pointer = "/record_count".into();
+        assert_eq!(
+            expect_invalid(check(&e), "excludes[1].pointer"),
+            "is also listed in covers"
+        );
+    }
+
+    #[test]
+    fn endorsement_target_is_an_entry_id_and_leaf_hash() {
+        let mut e = notary_endorsement();
+        e.target.entry_id = "1.01".into();
+        expect_invalid(check(&e), "target.entry_id");
+        let mut e = notary_endorsement();
+        e.target.leaf_hash = "00".repeat(31);
+        assert_eq!(
+            expect_invalid(check(&e), "target.leaf_hash"),
+            "must be 64 lowercase hexadecimal digits"
+        );
+    }
+
+    #[test]
+    fn endorsement_observation_types_need_observed_and_match_opinion() {
+        let mut e = notary_endorsement();
+        e.observed = None;
+        expect_invalid(check(&e), "observed");
+        let mut e = notary_endorsement();
+        e.observed.as_mut().unwrap().to = "2023-03-02T09:00:00+08:00".into();
+        assert_eq!(expect_invalid(check(&e), "observed.to"), "is before from");
+        let mut e = notary_endorsement();
+        e.endorsement_type = EndorsementType::DocumentReview;
+        assert!(expect_invalid(check(&e), "opinion").contains("observed_as_described"));
+        e.opinion = Opinion::Complied;
+        assert!(expect_invalid(check(&e), "opinion").contains("regulator_assessment"));
+        e.endorsement_type = EndorsementType::RegulatorAssessment;
+        check(&e).unwrap();
+    }
+
+    #[test]
+    fn endorsement_without_independence_states_conflicts() {
+        let mut e = notary_endorsement();
+        e.independence.declared = false;
+        expect_invalid(check(&e), "independence.conflicts");
+        e.independence.conflicts =
+            Some(LText::new("en", "The notary office is funded by the city."));
+        check(&e).unwrap();
+    }
+}

@@ -83,8 +83,8 @@ impl SchemaError {
     }
 
     /// Turns a serde deserialization message raised at `path` into the matching variant. serde reports
-    /// missing, unknown and duplicate fields at the enclosing struct with the field name in backticks;
-    /// we move the name into the path so that every error names the field itself.
+    /// missing and duplicate fields at the enclosing struct with the field name in backticks; we
+    /// move the name into the path so that every error names the field itself.
     pub(crate) fn from_serde(path: String, message: &str) -> Self {
         if let Some(name) = backticked(message, "missing field `") {
             return Self::MissingField {
@@ -92,8 +92,10 @@ impl SchemaError {
             };
         }
         if let Some(name) = backticked(message, "unknown field `") {
+            // serde_path_to_error has usually captured the offending key into the path already.
+            let named = path == name || path.ends_with(&format!(".{name}"));
             return Self::UnknownField {
-                path: join_path(&path, name),
+                path: if named { path } else { join_path(&path, name) },
             };
         }
         for prefix in ["duplicate field `", "duplicate key `"] {
@@ -144,6 +146,19 @@ pub(crate) fn render_path(path: &serde_path_to_error::Path) -> String {
         out = join_path(&out, &piece);
     }
     out
+}
+
+/// Asserts that `result` is [`SchemaError::Invalid`] at exactly `path` and returns the reason.
+#[cfg(test)]
+#[track_caller]
+pub(crate) fn expect_invalid<T: std::fmt::Debug>(
+    result: Result<T, SchemaError>,
+    path: &str,
+) -> String {
+    match result {
+        Err(SchemaError::Invalid { path: p, reason }) if p == path => reason,
+        other => panic!("expected Invalid at `{path}`, got {other:?}"),
+    }
 }
 
 #[cfg(test)]

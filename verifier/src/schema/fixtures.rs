@@ -23,3 +23,58 @@ pub fn all() -> [(&'static str, &'static str); 4] {
         ("status-update-correction.toml", STATUS_UPDATE_CORRECTION),
     ]
 }
+
+/// The fixtures parsed into their typed statements, for tests.
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+pub(crate) mod parsed {
+    use crate::schema::{
+        Correction, Destruction, Document, Endorsement, Kind, LogPolicy, Statement, Takedown,
+    };
+
+    fn statement(text: &str) -> Statement {
+        Document::from_toml(text).expect("fixture parses").statement
+    }
+
+    pub(crate) fn wuxi_destruction() -> Destruction {
+        match statement(super::WUXI_DESTRUCTION) {
+            Statement::Destruction(d) => d,
+            other => panic!("not a destruction: {other:?}"),
+        }
+    }
+
+    pub(crate) fn template_destruction() -> Destruction {
+        match statement(crate::schema::template(Kind::Destruction)) {
+            Statement::Destruction(d) => d,
+            other => panic!("not a destruction: {other:?}"),
+        }
+    }
+
+    pub(crate) fn wuxi_takedown() -> Takedown {
+        match statement(super::WUXI_TAKEDOWN) {
+            Statement::Takedown(t) => t,
+            other => panic!("not a takedown: {other:?}"),
+        }
+    }
+
+    pub(crate) fn notary_endorsement() -> Endorsement {
+        match statement(super::NOTARY_ENDORSEMENT) {
+            Statement::Endorsement(e) => e,
+            other => panic!("not an endorsement: {other:?}"),
+        }
+    }
+
+    pub(crate) fn status_update() -> Correction {
+        match statement(super::STATUS_UPDATE_CORRECTION) {
+            Statement::Correction(c) => c,
+            other => panic!("not a correction: {other:?}"),
+        }
+    }
+
+    pub(crate) fn template_policy() -> LogPolicy {
+        match statement(crate::schema::template(Kind::Policy)) {
+            Statement::Policy(p) => p,
+            other => panic!("not a policy: {other:?}"),
+        }
+    }
+}

@@ -202,3 +202,88 @@ fn pem_certificate(pem: &str) -> Option<Vec<u8>> {
     let b64: String = body.split_whitespace().collect();
     STANDARD.decode(b64).ok().filter(|der| !der.is_empty())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::schema::error::expect_invalid;
+    use crate::schema::fixtures::parsed::template_policy;
+
+    fn check(p: &LogPolicy) -> Result<(), SchemaError> {
+        p.check(&Path::root())
+    }
+
+    #[test]
+    fn policy_template_is_valid() {
+        check(&template_policy()).unwrap();
+    }
+
+    #[test]
+    fn policy_trust_anchor_hash_must_match_its_pem() {
+        let mut p = template_policy();
+        p.trust_anchors[0].sha256 = "ab".repeat(32);
+        assert_eq!(
+            expect_invalid(check(&p), "trust_anchors[0].sha256"),
+            "is not the SHA-256 of the certificate in pem"
+        );
+        let mut p = template_policy();
+        p.trust_anchors[0].pem = p.trust_anchors[0].pem.replace("CERTIFICATE", "PRIVATE KEY");
+        expect_invalid(check(&p), "trust_anchors[0].pem");
+        let mut p = template_policy();
+        p.trust_anchors.push(p.trust_anchors[0].clone());
+        expect_invalid(check(&p), "trust_anchors[1].sha256");
+    }
+
+    #[test]
+    fn policy_log_keys_are_vkeys_named_after_the_origin() {
+        let mut p = template_policy();
+        p.log_keys[1] = p.log_keys[1].replace("log.example.org/ashlog/1", "other.example.org/log");
+        assert!(expect_invalid(check(&p), "log_keys[1]").contains("must equal the origin"));
+        for bad in [
+            "log.example.org/ashlog/1+343bd16+AY+suenKJSkyTqEK4Lb4R10/PVZfCP62VK2+8Ywqz6Fb",
+            "log.example.org/ashlog/1+343BD169+AY+suenKJSkyTqEK4Lb4R10/PVZfCP62VK2+8Ywqz6Fb",
+            "log.example.org/ashlog/1+343bd169+AY+suenKJSkyTqEK4Lb4R10/PVZfCP62VK2+8Ywqz6F",
+            "log.example.org/ashlog/1+343bd169+AY+suenKJSkyTqEK4Lb4R10/PVZfCP62VK2+8Ywq",
+            "log.example.org/ashlog/1 343bd169 AY+suenKJSkyTqEK4Lb4R10/PVZfCP62VK2+8Ywqz6Fb",
+        ] {
+            let mut p = template_policy();
+            p.log_keys[1] = bad.into();
+            assert!(
+                expect_invalid(check(&p), "log_keys[1]").contains("C2SP vkey"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn policy_never_accepts_policy_statements_through_registration() {
+        let mut p = template_policy();
+        p.accepted_kinds = vec![Kind::Destruction, Kind::Policy];
+        expect_invalid(check(&p), "accepted_kinds[1]");
+        p.accepted_kinds = vec![Kind::Destruction, Kind::Destruction];
+        assert_eq!(
+            expect_invalid(check(&p), "accepted_kinds[1]"),
+            "repeats item [0]"
+        );
+    }
+
+    #[test]
+    fn policy_fixes_the_leaf_rule_and_bounds_limits() {
+        let mut p = template_policy();
+        p.leaf_rule = "leaf = SHA-256(statement)".into();
+        expect_invalid(check(&p), "leaf_rule");
+        let mut p = template_policy();
+        p.max_statement_bytes = 65537;
+        expect_invalid(check(&p), "max_statement_bytes");
+        let mut p = template_policy();
+        p.max_clock_skew_secs = 86401;
+        expect_invalid(check(&p), "max_clock_skew_secs");
+        let mut p = template_policy();
+        p.origin = "https://log.example.org/ashlog/1".into();
+        expect_invalid(check(&p), "origin");
+        let mut p = template_policy();
+        p.receipt_key_id = "abc".into();
+        expect_invalid(check(&p), "receipt_key_id");
+    }
+}

@@ -216,3 +216,296 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Tracked<T> {
             })
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::schema::error::expect_invalid;
+    use crate::schema::fixtures::parsed::{notary_endorsement, status_update, wuxi_destruction};
+
+    fn wuxi_cbor() -> Vec<u8> {
+        Statement::Destruction(wuxi_destruction()).to_cbor()
+    }
+
+    fn wuxi_value() -> Value {
+        ciborium::from_reader(wuxi_cbor().as_slice()).unwrap()
+    }
+
+    fn encode(v: &Value) -> Vec<u8> {
+        let mut out = Vec::new();
+        ciborium::into_writer(v, &mut out).unwrap();
+        out
+    }
+
+    /// The entries of the map at `path` (dot-separated keys) inside `v`.
+    fn map_at<'a>(v: &'a mut Value, path: &str) -> &'a mut Vec<(Value, Value)> {
+        let mut v = v;
+        for key in path.split('.').filter(|k| !k.is_empty()) {
+            v = match v {
+                Value::Map(entries) => {
+                    &mut entries
+                        .iter_mut()
+                        .find(|(k, _)| *k == Value::Text(key.into()))
+                        .unwrap()
+                        .1
+                }
+                Value::Array(items) => &mut items[key.parse::<usize>().unwrap()],
+                other => panic!("cannot descend into {other:?}"),
+            };
+        }
+        match v {
+            Value::Map(entries) => entries,
+            other => panic!("not a map: {other:?}"),
+        }
+    }
+
+    fn set(v: &mut Value, path: &str, key: &str, value: Value) {
+        let entries = map_at(v, path);
+        entries
+            .iter_mut()
+            .find(|(k, _)| *k == Value::Text(key.into()))
+            .unwrap()
+            .1 = value;
+    }
+
+    fn destruction(payload: &[u8]) -> Result<Statement, SchemaError> {
+        Statement::from_cbor(Kind::Destruction, payload)
+    }
+
+    #[test]
+    fn from_cbor_accepts_what_to_cbor_wrote() {
+        let cbor = wuxi_cbor();
+        let back = destruction(&cbor).unwrap();
+        assert_eq!(back, Statement::Destruction(wuxi_destruction()));
+        assert_eq!(back.to_cbor(), cbor);
+    }
+
+    #[test]
+    fn to_cbor_writes_fields_in_declaration_order_and_omits_absent_options() {
+        let v = wuxi_value();
+        let Value::Map(entries) = &v else {
+            panic!("not a map")
+        };
+        let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_text().unwrap()).collect();
+        assert_eq!(
+            &keys[..5],
+            ["issuer", "contact", "title", "data_description", "status"]
+        );
+        assert!(
+            !keys.contains(&"commitment"),
+            "absent option encoded: {keys:?}"
+        );
+        assert!(
+            keys.contains(&"retention_exceptions"),
+            "required empty list left out"
+        );
+        let text = format!("{v:?}");
+        assert!(!text.contains("Null"), "a null was encoded");
+    }
+
+    #[test]
+    fn from_cbor_rejects_trailing_bytes() {
+        let mut cbor = wuxi_cbor();
+        cbor.push(0x00);
+        assert_eq!(
+            destruction(&cbor),
+            Err(SchemaError::Malformed {
+                reason: "1 trailing bytes after the CBOR item".into()
+            })
+        );
+    }
+
+    #[test]
+    fn from_cbor_rejects_non_cbor_truncated_and_oversize_input() {
+        let cbor = wuxi_cbor();
+        assert_eq!(
+            destruction(&cbor[..cbor.len() - 1]).map_err(|e| e.kind()),
+            Err("malformed")
+        );
+        assert_eq!(destruction(&[0xff]).map_err(|e| e.kind()), Err("malformed"));
+        assert_eq!(destruction(&[]).map_err(|e| e.kind()), Err("malformed"));
+        let big = vec![0u8; MAX_PAYLOAD_BYTES + 1];
+        assert_eq!(
+            destruction(&big),
+            Err(SchemaError::TooLarge {
+                size: MAX_PAYLOAD_BYTES + 1,
+                limit: MAX_PAYLOAD_BYTES
+            })
+        );
+        expect_invalid(destruction(&encode(&Value::Array(vec![]))), "");
+    }
+
+    #[test]
+    fn from_cbor_rejects_duplicate_ltext_key() {
+        let mut v = wuxi_value();
+        map_at(&mut v, "title").push((
+            Value::Text("en".into()),
+            Value::Text("Something else".into()),
+        ));
+        assert_eq!(
+            expect_invalid(destruction(&encode(&v)), "title.en"),
+            "duplicate key"
+        );
+    }
+
+    #[test]
+    fn from_cbor_rejects_duplicate_struct_field() {
+        let mut v = wuxi_value();
+        map_at(&mut v, "").push((
+            Value::Text("status".into()),
+            Value::Text("completed".into()),
+        ));
+        assert_eq!(
+            expect_invalid(destruction(&encode(&v)), "status"),
+            "duplicate key"
+        );
+    }
+
+    #[test]
+    fn from_cbor_rejects_floats_even_when_integral() {
+        let mut v = wuxi_value();
+        set(&mut v, "record_count", "value", Value::Float(1e9));
+        let reason = expect_invalid(destruction(&encode(&v)), "record_count.value");
+        assert_eq!(
+            reason,
+            "floating-point numbers are not allowed; use an integer"
+        );
+    }
+
+    #[test]
+    fn from_cbor_rejects_null_tags_bytes_and_integer_keys() {
+        let mut v = wuxi_value();
+        map_at(&mut v, "").push((Value::Text("commitment".into()), Value::Null));
+        expect_invalid(destruction(&encode(&v)), "commitment");
+        let mut v = wuxi_value();
+        set(
+            &mut v,
+            "",
+            "started_at",
+            Value::Tag(0, Box::new(Value::Text("2023-03-02T09:30:00+08:00".into()))),
+        );
+        assert_eq!(
+            expect_invalid(destruction(&encode(&v)), "started_at"),
+            "CBOR tags are not allowed"
+        );
+        let mut v = wuxi_value();
+        set(
+            &mut v,
+            "issuer.org_id",
+            "value",
+            Value::Bytes(b"11320200MB1F273132".to_vec()),
+        );
+        expect_invalid(destruction(&encode(&v)), "issuer.org_id.value");
+        let mut v = wuxi_value();
+        map_at(&mut v, "contact").push((Value::Integer(0.into()), Value::Text("x".into())));
+        assert_eq!(
+            expect_invalid(destruction(&encode(&v)), "contact"),
+            "map keys must be text strings"
+        );
+    }
+
+    #[test]
+    fn from_cbor_reports_missing_field_by_path() {
+        let mut v = wuxi_value();
+        map_at(&mut v, "record_count").retain(|(k, _)| *k != Value::Text("value".into()));
+        assert_eq!(
+            destruction(&encode(&v)),
+            Err(SchemaError::MissingField {
+                path: "record_count.value".into()
+            })
+        );
+        let mut v = wuxi_value();
+        map_at(&mut v, "").retain(|(k, _)| *k != Value::Text("retention_exceptions".into()));
+        assert_eq!(
+            destruction(&encode(&v)),
+            Err(SchemaError::MissingField {
+                path: "retention_exceptions".into()
+            })
+        );
+    }
+
+    #[test]
+    fn from_cbor_reports_unknown_field_by_path() {
+        let mut v = wuxi_value();
+        map_at(&mut v, "systems.0.components").push((
+            Value::Text("staff_laptops".into()),
+            Value::Text("unknown".into()),
+        ));
+        assert_eq!(
+            destruction(&encode(&v)),
+            Err(SchemaError::UnknownField {
+                path: "systems[0].components.staff_laptops".into()
+            })
+        );
+    }
+
+    #[test]
+    fn from_cbor_reports_bad_enum_value_by_path() {
+        let mut v = wuxi_value();
+        set(&mut v, "actions.0", "level", Value::Text("shredded".into()));
+        let reason = expect_invalid(destruction(&encode(&v)), "actions[0].level");
+        assert!(
+            reason.starts_with("unknown value `shredded`, expected one of `logical_deletion`"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn from_cbor_reports_wrong_types_and_negative_counts_by_path() {
+        let mut v = wuxi_value();
+        set(&mut v, "record_count", "value", Value::Integer((-1).into()));
+        expect_invalid(destruction(&encode(&v)), "record_count.value");
+        let mut v = wuxi_value();
+        set(
+            &mut v,
+            "record_count",
+            "lower_bound",
+            Value::Text("yes".into()),
+        );
+        expect_invalid(destruction(&encode(&v)), "record_count.lower_bound");
+    }
+
+    #[test]
+    fn from_cbor_runs_semantic_validation_with_payload_relative_paths() {
+        let mut v = wuxi_value();
+        set(
+            &mut v,
+            "",
+            "completed_at",
+            Value::Text("2023-03-01T16:40:00+08:00".into()),
+        );
+        assert_eq!(
+            expect_invalid(destruction(&encode(&v)), "completed_at"),
+            "is before started_at"
+        );
+    }
+
+    #[test]
+    fn from_cbor_rejects_payload_of_another_kind() {
+        let cbor = wuxi_cbor();
+        assert_eq!(
+            Statement::from_cbor(Kind::Takedown, &cbor),
+            Err(SchemaError::UnknownField {
+                path: "data_description".into()
+            })
+        );
+        let endorsement = Statement::Endorsement(notary_endorsement()).to_cbor();
+        assert_eq!(
+            destruction(&endorsement),
+            Err(SchemaError::UnknownField {
+                path: "target".into()
+            })
+        );
+    }
+
+    #[test]
+    fn target_is_the_entry_an_endorsement_or_correction_is_about() {
+        assert_eq!(Statement::Destruction(wuxi_destruction()).target(), None);
+        let e = Statement::Endorsement(notary_endorsement());
+        assert_eq!(e.target().map(|t| t.entry_id.as_str()), Some("1.1"));
+        assert_eq!(e.kind(), Kind::Endorsement);
+        let c = Statement::Correction(status_update());
+        assert_eq!(c.target().map(|t| t.entry_id.as_str()), Some("1.1"));
+    }
+}

@@ -483,3 +483,157 @@ impl Check for UserNotice {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::schema::error::expect_invalid;
+    use crate::schema::fixtures::parsed::wuxi_takedown;
+
+    fn check(t: &Takedown) -> Result<(), SchemaError> {
+        t.check(&Path::root())
+    }
+
+    #[test]
+    fn takedown_fixture_is_valid() {
+        check(&wuxi_takedown()).unwrap();
+    }
+
+    #[test]
+    fn takedown_checks_identifier_shapes_by_kind() {
+        let cases = [
+            (
+                IdentifierKind::WechatMiniprogramAppid,
+                "wx3f9a2c1e7b5d406",
+                false,
+            ),
+            (
+                IdentifierKind::WechatMiniprogramAppid,
+                "wx3F9A2C1E7B5D4068",
+                false,
+            ),
+            (
+                IdentifierKind::WechatMiniprogramAppid,
+                "wx3f9a2c1e7b5d4068",
+                true,
+            ),
+            (
+                IdentifierKind::AlipayMiniprogramAppid,
+                "202100215362987",
+                false,
+            ),
+            (IdentifierKind::AndroidPackage, "cn.gov.wuxi.yct", true),
+            (IdentifierKind::AndroidPackage, "yct", false),
+            (IdentifierKind::AndroidPackage, "cn.gov.9wuxi", false),
+            (IdentifierKind::Domain, "https://yct.wuxi.gov.cn", false),
+            (IdentifierKind::H5Url, "yct.wuxi.gov.cn", false),
+            (IdentifierKind::IosAppStoreId, "id1502345678", false),
+            (
+                IdentifierKind::AndroidSigningCertSha256,
+                &"ab".repeat(32),
+                true,
+            ),
+        ];
+        for (kind, value, ok) in cases {
+            let mut t = wuxi_takedown();
+            t.apps[0].identifiers[0] = AppIdentifier {
+                kind,
+                value: value.to_string(),
+            };
+            let result = check(&t);
+            if ok {
+                result.unwrap();
+            } else {
+                expect_invalid(result, "apps[0].identifiers[0].value");
+            }
+        }
+    }
+
+    #[test]
+    fn takedown_rejects_repeated_identifiers() {
+        let mut t = wuxi_takedown();
+        let first = t.apps[0].identifiers[0].clone();
+        t.apps[0].identifiers.push(first);
+        assert_eq!(
+            expect_invalid(check(&t), "apps[0].identifiers[3]"),
+            "repeats item [0]"
+        );
+    }
+
+    #[test]
+    fn takedown_rejects_stages_out_of_time_order() {
+        let mut t = wuxi_takedown();
+        t.apps[0].stages[1].at = "2023-03-01T23:59:59+08:00".into();
+        assert!(expect_invalid(check(&t), "apps[0].stages[1].at").contains("time order"));
+        let mut t = wuxi_takedown();
+        t.apps[2].stages[0].at = "2023-03-02 00:00:00".into();
+        assert!(expect_invalid(check(&t), "apps[2].stages[0].at").contains("no UTC offset"));
+    }
+
+    #[test]
+    fn takedown_destroyed_data_names_its_destruction_entry_or_says_why_not() {
+        let mut t = wuxi_takedown();
+        t.apps[0].data_disposition[0].destruction_entry_id = None;
+        expect_invalid(
+            check(&t),
+            "apps[0].data_disposition[0].destruction_entry_id",
+        );
+        t.apps[0].data_disposition[0].note = Some(LText::new(
+            "en",
+            "Destroyed by the provincial platform; see its notice.",
+        ));
+        check(&t).unwrap();
+        for bad in ["1.01", "0.1", "1", "1.4711.2", "entry-1"] {
+            let mut t = wuxi_takedown();
+            t.apps[0].data_disposition[0].destruction_entry_id = Some(bad.into());
+            let reason = expect_invalid(
+                check(&t),
+                "apps[0].data_disposition[0].destruction_entry_id",
+            );
+            assert!(reason.contains("`<shard>.<index>`"), "{bad}: {reason}");
+        }
+    }
+
+    #[test]
+    fn takedown_dispositions_carry_what_their_fate_needs() {
+        let mut t = wuxi_takedown();
+        t.apps[0].data_disposition[0].fate = Fate::Transferred;
+        expect_invalid(check(&t), "apps[0].data_disposition[0].recipient");
+        t.apps[0].data_disposition[0].fate = Fate::RetainedLegalBasis;
+        expect_invalid(check(&t), "apps[0].data_disposition[0].legal_basis");
+        t.apps[0].data_disposition[0].fate = Fate::RemainsOnUserDevices;
+        expect_invalid(check(&t), "apps[0].data_disposition[0].location");
+    }
+
+    #[test]
+    fn takedown_app_count_covers_the_listed_apps_and_explains_the_rest() {
+        let mut t = wuxi_takedown();
+        t.app_count.as_mut().unwrap().value = 7;
+        assert_eq!(
+            expect_invalid(check(&t), "app_count.value"),
+            "is 7 but 8 apps are listed"
+        );
+        let mut t = wuxi_takedown();
+        t.app_count.as_mut().unwrap().unlisted_note = None;
+        expect_invalid(check(&t), "app_count.unlisted_note");
+        let count = t.app_count.as_mut().unwrap();
+        count.value = 8;
+        count.lower_bound = false;
+        check(&t).unwrap();
+    }
+
+    #[test]
+    fn takedown_requires_apps_stages_and_dispositions() {
+        let mut t = wuxi_takedown();
+        t.apps[3].stages.clear();
+        expect_invalid(check(&t), "apps[3].stages");
+        let mut t = wuxi_takedown();
+        t.apps[3].data_disposition.clear();
+        expect_invalid(check(&t), "apps[3].data_disposition");
+        let mut t = wuxi_takedown();
+        t.apps.clear();
+        t.app_count = None;
+        expect_invalid(check(&t), "apps");
+    }
+}
