@@ -185,6 +185,21 @@ fn length(path: &Path, s: &str, max: usize) -> Result<(), SchemaError> {
     Ok(())
 }
 
+/// [`ident`] when present.
+pub(crate) fn opt_ident(path: &Path, s: &Option<String>, max: usize) -> Result<(), SchemaError> {
+    s.as_ref().map_or(Ok(()), |s| ident(path, s, max))
+}
+
+/// [`date`] when present.
+pub(crate) fn opt_date(path: &Path, s: &Option<String>) -> Result<(), SchemaError> {
+    s.as_ref().map_or(Ok(()), |s| date(path, s).map(drop))
+}
+
+/// An optional name or title: an LText of at most [`MAX_NAME`] characters per language.
+pub(crate) fn opt_name(path: &Path, s: &Option<super::LText>) -> Result<(), SchemaError> {
+    s.as_ref().map_or(Ok(()), |s| s.check_max(path, MAX_NAME))
+}
+
 /// Lowercase hexadecimal of exactly `len` digits (64 for SHA-256).
 pub(crate) fn hex(path: &Path, s: &str, len: usize) -> Result<(), SchemaError> {
     if s.len() != len || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
