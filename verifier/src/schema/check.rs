@@ -134,7 +134,8 @@ pub(crate) fn unique<T: PartialEq>(path: &Path, items: &[T]) -> Result<(), Schem
     Ok(())
 }
 
-/// Free text: 1..=`max` characters, no control characters other than newline and tab, not blank.
+/// Free text: 1..=`max` characters, no control characters other than line breaks (LF, CR) and
+/// tab, not blank.
 pub(crate) fn text(path: &Path, s: &str, max: usize) -> Result<(), SchemaError> {
     length(path, s, max)?;
     if s.trim().is_empty() {
@@ -142,7 +143,7 @@ pub(crate) fn text(path: &Path, s: &str, max: usize) -> Result<(), SchemaError> 
     }
     if let Some(c) = s
         .chars()
-        .find(|&c| c.is_control() && c != '\n' && c != '\t')
+        .find(|&c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
         return Err(path.invalid(format!("contains control character U+{:04X}", u32::from(c))));
     }
@@ -529,6 +530,7 @@ mod tests {
         assert!(text(&p, &"字".repeat(MAX_TEXT), MAX_TEXT).is_ok());
         assert!(reason(text(&p, "a\u{7}b", MAX_TEXT)).contains("U+0007"));
         assert!(text(&p, "line one\nline two", MAX_TEXT).is_ok());
+        assert!(text(&p, "written on Windows\r\n", MAX_TEXT).is_ok());
         assert!(ident(&p, "line one\nline two", MAX_IDENT).is_err());
         assert!(ident(&p, " padded", MAX_IDENT).is_err());
     }

@@ -59,6 +59,15 @@ impl LText {
             if !language_tag_ok(lang) {
                 return Err(p.invalid("is not a BCP 47 language tag such as en or zh-CN"));
             }
+            // BCP 47 tags are case-insensitive: `zh-cn` and `zh-CN` would be one language twice.
+            if self
+                .0
+                .keys()
+                .take_while(|k| *k != lang)
+                .any(|k| k.eq_ignore_ascii_case(lang))
+            {
+                return Err(p.invalid("repeats a language tag that differs only in letter case"));
+            }
             check::text(&p, text, max)?;
         }
         Ok(())
@@ -509,6 +518,8 @@ mod tests {
             "Wuxi"
         );
         assert_eq!(LText::new("zh-CN", "无锡").preferred(), "无锡");
+        let twice = LText::new("zh-CN", "无锡").with("zh-cn", "无锡");
+        assert_eq!(twice.check(&p).unwrap_err().path(), Some("title.zh-cn"));
     }
 
     #[test]

@@ -140,6 +140,7 @@ fn origin(p: &Path, s: &str) -> Result<(), SchemaError> {
 /// A C2SP vkey `name+<8 lowercase hex key id>+<base64(type || key)>` whose name is the origin.
 /// Only the shape is checked; key ids are checked where keys are used.
 fn vkey(p: &Path, s: &str, origin: &str) -> Result<(), SchemaError> {
+    check::ident(p, s, 4096)?;
     let bad = |why: &str| {
         p.invalid(format!(
             "must be a C2SP vkey `<name>+<8 hex>+<base64>`: {why}"
