@@ -10,12 +10,15 @@ pub mod entry;
 pub mod keys;
 pub mod merkle;
 pub mod note;
+#[cfg(feature = "pki")]
+pub mod pki;
 pub mod policy;
 pub mod receipt;
+pub mod report;
+pub mod schema;
 pub mod statement;
 #[cfg(any(test, feature = "test-pki"))]
 pub mod test_pki;
 pub mod tile;
 pub mod tlog_proof;
-#[cfg(feature = "pki")]
-pub mod pki;
+pub mod verify;

@@ -1,0 +1,511 @@
+//! [`Statement`]: one decoded, typed statement payload of any kind, and its strict CBOR codec.
+//!
+//! Decoding runs in two passes over the same bytes. The first reads one generic CBOR item and
+//! enforces the encoding rules that hold for every kind: nothing after the item, maps with text
+//! keys and no repeated key, no floats, no null, no byte strings, no tags. The second reads the
+//! typed struct (serde derive, unknown fields denied) and records the path of any failure. Only
+//! then does [`Statement::validate`] run the semantic rules. Encoding writes struct fields in
+//! declaration order and leaves out absent options, so `from_cbor` then `to_cbor` reproduces the
+//! bytes that `to_cbor` wrote.
+
+use super::check::{Check, MAX_PAYLOAD_BYTES, Path};
+use super::error::render_path;
+use super::{
+    Correction, Destruction, Endorsement, EntryRef, Kind, LogPolicy, SchemaError, Takedown,
+};
+use ciborium::Value;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+
+/// A statement payload of one of the five kinds.
+// Variants stay unboxed so callers match on `Statement::Destruction(d)` directly; statements are
+// handled one at a time, so the size difference costs nothing that matters.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statement {
+    /// `application/vnd.ashlog.destruction+cbor`
+    Destruction(Destruction),
+    /// `application/vnd.ashlog.takedown+cbor`
+    Takedown(Takedown),
+    /// `application/vnd.ashlog.endorsement+cbor`
+    Endorsement(Endorsement),
+    /// `application/vnd.ashlog.correction+cbor`
+    Correction(Correction),
+    /// `application/vnd.ashlog.policy+cbor`
+    Policy(LogPolicy),
+}
+
+impl Statement {
+    /// The statement's kind.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Statement::Destruction(_) => Kind::Destruction,
+            Statement::Takedown(_) => Kind::Takedown,
+            Statement::Endorsement(_) => Kind::Endorsement,
+            Statement::Correction(_) => Kind::Correction,
+            Statement::Policy(_) => Kind::Policy,
+        }
+    }
+
+    /// Decode a CBOR payload of the given kind and validate it. Rejects unknown fields, duplicate
+    /// keys, trailing bytes, floats, nulls, byte strings, tags and non-text map keys, and payloads
+    /// over [`MAX_PAYLOAD_BYTES`]. Ok means the payload is exactly one CBOR map of `kind`'s schema
+    /// and passes [`Statement::validate`]. Error paths are relative to the payload root
+    /// (`actions[0].level`).
+    pub fn from_cbor(kind: Kind, payload: &[u8]) -> Result<Statement, SchemaError> {
+        let statement = match kind {
+            Kind::Destruction => Statement::Destruction(decode(payload)?),
+            Kind::Takedown => Statement::Takedown(decode(payload)?),
+            Kind::Endorsement => Statement::Endorsement(decode(payload)?),
+            Kind::Correction => Statement::Correction(decode(payload)?),
+            Kind::Policy => Statement::Policy(decode(payload)?),
+        };
+        statement.validate()?;
+        Ok(statement)
+    }
+
+    /// The payload as CBOR: maps with text keys, struct fields in declaration order, absent
+    /// options left out. Deterministic: equal statements give equal bytes.
+    pub fn to_cbor(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        if let Err(e) = ciborium::into_writer(self, &mut out) {
+            // Writing to a Vec cannot fail, and no schema type asks ciborium for anything it
+            // cannot encode (no floats, no u128, only text map keys).
+            unreachable!("CBOR encoding of a statement failed: {e}");
+        }
+        out
+    }
+
+    /// Checks every field's bounds and format and the rules between fields (see each kind's
+    /// type). Ok means the statement may be signed and registered as far as the schema is
+    /// concerned; it says nothing about whether its claims are true.
+    pub fn validate(&self) -> Result<(), SchemaError> {
+        self.validate_at(&Path::root())
+    }
+
+    /// [`Statement::validate`] with error paths under `path`.
+    pub(crate) fn validate_at(&self, path: &Path) -> Result<(), SchemaError> {
+        match self {
+            Statement::Destruction(s) => s.check(path),
+            Statement::Takedown(s) => s.check(path),
+            Statement::Endorsement(s) => s.check(path),
+            Statement::Correction(s) => s.check(path),
+            Statement::Policy(s) => s.check(path),
+        }
+    }
+
+    /// For endorsement and correction: the entry they are about.
+    pub fn target(&self) -> Option<&EntryRef> {
+        match self {
+            Statement::Endorsement(s) => Some(&s.target),
+            Statement::Correction(s) => Some(&s.target),
+            _ => None,
+        }
+    }
+}
+
+/// Serializes as the payload itself, without any kind tag (the kind travels in the COSE content
+/// type, or in the authoring document's envelope).
+impl Serialize for Statement {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Statement::Destruction(s) => s.serialize(serializer),
+            Statement::Takedown(s) => s.serialize(serializer),
+            Statement::Endorsement(s) => s.serialize(serializer),
+            Statement::Correction(s) => s.serialize(serializer),
+            Statement::Policy(s) => s.serialize(serializer),
+        }
+    }
+}
+
+/// Decodes one payload of type `T` in the two passes described in the module doc.
+fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, SchemaError> {
+    if payload.len() > MAX_PAYLOAD_BYTES {
+        return Err(SchemaError::TooLarge {
+            size: payload.len(),
+            limit: MAX_PAYLOAD_BYTES,
+        });
+    }
+    let mut rest = payload;
+    let value: Value = ciborium::from_reader(&mut rest).map_err(|e| SchemaError::Malformed {
+        reason: cbor_reason(&e),
+    })?;
+    if !rest.is_empty() {
+        return Err(SchemaError::Malformed {
+            reason: format!("{} trailing bytes after the CBOR item", rest.len()),
+        });
+    }
+    if !matches!(value, Value::Map(_)) {
+        return Err(Path::root().invalid("the payload must be a CBOR map"));
+    }
+    structure(&Path::root(), &value)?;
+    FAILED_AT.with(|f| f.borrow_mut().take());
+    match ciborium::from_reader::<Tracked<T>, _>(payload) {
+        Ok(Tracked(t)) => Ok(t),
+        Err(e) => {
+            let path = FAILED_AT
+                .with(|f| f.borrow_mut().take())
+                .unwrap_or_default();
+            match e {
+                ciborium::de::Error::Semantic(_, message) => {
+                    Err(SchemaError::from_serde(path, &message))
+                }
+                other => Err(SchemaError::Malformed {
+                    reason: cbor_reason(&other),
+                }),
+            }
+        }
+    }
+}
+
+fn cbor_reason(e: &ciborium::de::Error<std::io::Error>) -> String {
+    match e {
+        ciborium::de::Error::Io(io) => format!("not CBOR or truncated: {io}"),
+        ciborium::de::Error::Syntax(offset) => format!("not CBOR: syntax error at byte {offset}"),
+        ciborium::de::Error::Semantic(_, message) => format!("not usable CBOR: {message}"),
+        ciborium::de::Error::RecursionLimitExceeded => "CBOR nests too deeply".to_string(),
+    }
+}
+
+/// The encoding rules every payload obeys, checked on the generic CBOR item.
+fn structure(p: &Path, v: &Value) -> Result<(), SchemaError> {
+    match v {
+        Value::Map(entries) => {
+            for (i, (key, value)) in entries.iter().enumerate() {
+                let Value::Text(k) = key else {
+                    return Err(p.invalid("map keys must be text strings"));
+                };
+                if entries[..i].iter().any(|(earlier, _)| earlier == key) {
+                    return Err(p.field(k).invalid("duplicate key"));
+                }
+                structure(&p.field(k), value)?;
+            }
+            Ok(())
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| structure(&p.index(i), item)),
+        Value::Integer(_) | Value::Text(_) | Value::Bool(_) => Ok(()),
+        Value::Float(_) => Err(p.invalid("floating-point numbers are not allowed; use an integer")),
+        Value::Null => Err(p.invalid("null is not allowed; leave an absent field out")),
+        Value::Bytes(_) => Err(p.invalid("byte strings are not allowed")),
+        Value::Tag(..) => Err(p.invalid("CBOR tags are not allowed")),
+        _ => Err(p.invalid("unsupported CBOR item")),
+    }
+}
+
+thread_local! {
+    /// Path of the last typed-decoding failure on this thread. ciborium's deserializer type is
+    /// private, so serde_path_to_error cannot wrap it from outside; [`Tracked`] wraps it from
+    /// inside the decode instead and leaves the path here for [`decode`] to pick up at once.
+    static FAILED_AT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Deserializes `T` through serde_path_to_error and records the failure path in [`FAILED_AT`].
+struct Tracked<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Tracked<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde_path_to_error::deserialize(deserializer)
+            .map(Tracked)
+            .map_err(|e| {
+                FAILED_AT.with(|f| *f.borrow_mut() = Some(render_path(e.path())));
+                e.into_inner()
+            })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::schema::error::expect_invalid;
+    use crate::schema::fixtures::parsed::{notary_endorsement, status_update, wuxi_destruction};
+
+    fn wuxi_cbor() -> Vec<u8> {
+        Statement::Destruction(wuxi_destruction()).to_cbor()
+    }
+
+    fn wuxi_value() -> Value {
+        ciborium::from_reader(wuxi_cbor().as_slice()).unwrap()
+    }
+
+    fn encode(v: &Value) -> Vec<u8> {
+        let mut out = Vec::new();
+        ciborium::into_writer(v, &mut out).unwrap();
+        out
+    }
+
+    /// The entries of the map at `path` (dot-separated keys) inside `v`.
+    fn map_at<'a>(v: &'a mut Value, path: &str) -> &'a mut Vec<(Value, Value)> {
+        let mut v = v;
+        for key in path.split('.').filter(|k| !k.is_empty()) {
+            v = match v {
+                Value::Map(entries) => {
+                    &mut entries
+                        .iter_mut()
+                        .find(|(k, _)| *k == Value::Text(key.into()))
+                        .unwrap()
+                        .1
+                }
+                Value::Array(items) => &mut items[key.parse::<usize>().unwrap()],
+                other => panic!("cannot descend into {other:?}"),
+            };
+        }
+        match v {
+            Value::Map(entries) => entries,
+            other => panic!("not a map: {other:?}"),
+        }
+    }
+
+    fn set(v: &mut Value, path: &str, key: &str, value: Value) {
+        let entries = map_at(v, path);
+        entries
+            .iter_mut()
+            .find(|(k, _)| *k == Value::Text(key.into()))
+            .unwrap()
+            .1 = value;
+    }
+
+    fn destruction(payload: &[u8]) -> Result<Statement, SchemaError> {
+        Statement::from_cbor(Kind::Destruction, payload)
+    }
+
+    #[test]
+    fn from_cbor_accepts_what_to_cbor_wrote() {
+        let cbor = wuxi_cbor();
+        let back = destruction(&cbor).unwrap();
+        assert_eq!(back, Statement::Destruction(wuxi_destruction()));
+        assert_eq!(back.to_cbor(), cbor);
+    }
+
+    #[test]
+    fn to_cbor_writes_fields_in_declaration_order_and_omits_absent_options() {
+        let v = wuxi_value();
+        let Value::Map(entries) = &v else {
+            panic!("not a map")
+        };
+        let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_text().unwrap()).collect();
+        assert_eq!(
+            &keys[..5],
+            ["issuer", "contact", "title", "data_description", "status"]
+        );
+        assert!(
+            !keys.contains(&"commitment"),
+            "absent option encoded: {keys:?}"
+        );
+        assert!(
+            keys.contains(&"retention_exceptions"),
+            "required empty list left out"
+        );
+        let text = format!("{v:?}");
+        assert!(!text.contains("Null"), "a null was encoded");
+    }
+
+    #[test]
+    fn from_cbor_rejects_trailing_bytes() {
+        let mut cbor = wuxi_cbor();
+        cbor.push(0x00);
+        assert_eq!(
+            destruction(&cbor),
+            Err(SchemaError::Malformed {
+                reason: "1 trailing bytes after the CBOR item".into()
+            })
+        );
+    }
+
+    #[test]
+    fn from_cbor_rejects_non_cbor_truncated_and_oversize_input() {
+        let cbor = wuxi_cbor();
+        assert_eq!(
+            destruction(&cbor[..cbor.len() - 1]).map_err(|e| e.kind()),
+            Err("malformed")
+        );
+        assert_eq!(destruction(&[0xff]).map_err(|e| e.kind()), Err("malformed"));
+        assert_eq!(destruction(&[]).map_err(|e| e.kind()), Err("malformed"));
+        let big = vec![0u8; MAX_PAYLOAD_BYTES + 1];
+        assert_eq!(
+            destruction(&big),
+            Err(SchemaError::TooLarge {
+                size: MAX_PAYLOAD_BYTES + 1,
+                limit: MAX_PAYLOAD_BYTES
+            })
+        );
+        expect_invalid(destruction(&encode(&Value::Array(vec![]))), "");
+    }
+
+    #[test]
+    fn from_cbor_rejects_duplicate_ltext_key() {
+        let mut v = wuxi_value();
+        map_at(&mut v, "title").push((
+            Value::Text("en".into()),
+            Value::Text("Something else".into()),
+        ));
+        assert_eq!(
+            expect_invalid(destruction(&encode(&v)), "title.en"),
+            "duplicate key"
+        );
+    }
+
+    #[test]
+    fn from_cbor_rejects_duplicate_struct_field() {
+        let mut v = wuxi_value();
+        map_at(&mut v, "").push((
+            Value::Text("status".into()),
+            Value::Text("completed".into()),
+        ));
+        assert_eq!(
+            expect_invalid(destruction(&encode(&v)), "status"),
+            "duplicate key"
+        );
+    }
+
+    #[test]
+    fn from_cbor_rejects_floats_even_when_integral() {
+        let mut v = wuxi_value();
+        set(&mut v, "record_count", "value", Value::Float(1e9));
+        let reason = expect_invalid(destruction(&encode(&v)), "record_count.value");
+        assert_eq!(
+            reason,
+            "floating-point numbers are not allowed; use an integer"
+        );
+    }
+
+    #[test]
+    fn from_cbor_rejects_null_tags_bytes_and_integer_keys() {
+        let mut v = wuxi_value();
+        map_at(&mut v, "").push((Value::Text("commitment".into()), Value::Null));
+        expect_invalid(destruction(&encode(&v)), "commitment");
+        let mut v = wuxi_value();
+        set(
+            &mut v,
+            "",
+            "started_at",
+            Value::Tag(0, Box::new(Value::Text("2023-03-02T09:30:00+08:00".into()))),
+        );
+        assert_eq!(
+            expect_invalid(destruction(&encode(&v)), "started_at"),
+            "CBOR tags are not allowed"
+        );
+        let mut v = wuxi_value();
+        set(
+            &mut v,
+            "issuer.org_id",
+            "value",
+            Value::Bytes(b"11320200MB1F273132".to_vec()),
+        );
+        expect_invalid(destruction(&encode(&v)), "issuer.org_id.value");
+        let mut v = wuxi_value();
+        map_at(&mut v, "contact").push((Value::Integer(0.into()), Value::Text("x".into())));
+        assert_eq!(
+            expect_invalid(destruction(&encode(&v)), "contact"),
+            "map keys must be text strings"
+        );
+    }
+
+    #[test]
+    fn from_cbor_reports_missing_field_by_path() {
+        let mut v = wuxi_value();
+        map_at(&mut v, "record_count").retain(|(k, _)| *k != Value::Text("value".into()));
+        assert_eq!(
+            destruction(&encode(&v)),
+            Err(SchemaError::MissingField {
+                path: "record_count.value".into()
+            })
+        );
+        let mut v = wuxi_value();
+        map_at(&mut v, "").retain(|(k, _)| *k != Value::Text("retention_exceptions".into()));
+        assert_eq!(
+            destruction(&encode(&v)),
+            Err(SchemaError::MissingField {
+                path: "retention_exceptions".into()
+            })
+        );
+    }
+
+    #[test]
+    fn from_cbor_reports_unknown_field_by_path() {
+        let mut v = wuxi_value();
+        map_at(&mut v, "systems.0.components").push((
+            Value::Text("staff_laptops".into()),
+            Value::Text("unknown".into()),
+        ));
+        assert_eq!(
+            destruction(&encode(&v)),
+            Err(SchemaError::UnknownField {
+                path: "systems[0].components.staff_laptops".into()
+            })
+        );
+    }
+
+    #[test]
+    fn from_cbor_reports_bad_enum_value_by_path() {
+        let mut v = wuxi_value();
+        set(&mut v, "actions.0", "level", Value::Text("shredded".into()));
+        let reason = expect_invalid(destruction(&encode(&v)), "actions[0].level");
+        assert!(
+            reason.starts_with("unknown value `shredded`, expected one of `logical_deletion`"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn from_cbor_reports_wrong_types_and_negative_counts_by_path() {
+        let mut v = wuxi_value();
+        set(&mut v, "record_count", "value", Value::Integer((-1).into()));
+        expect_invalid(destruction(&encode(&v)), "record_count.value");
+        let mut v = wuxi_value();
+        set(
+            &mut v,
+            "record_count",
+            "lower_bound",
+            Value::Text("yes".into()),
+        );
+        expect_invalid(destruction(&encode(&v)), "record_count.lower_bound");
+    }
+
+    #[test]
+    fn from_cbor_runs_semantic_validation_with_payload_relative_paths() {
+        let mut v = wuxi_value();
+        set(
+            &mut v,
+            "",
+            "completed_at",
+            Value::Text("2023-03-01T16:40:00+08:00".into()),
+        );
+        assert_eq!(
+            expect_invalid(destruction(&encode(&v)), "completed_at"),
+            "is before started_at"
+        );
+    }
+
+    #[test]
+    fn from_cbor_rejects_payload_of_another_kind() {
+        let cbor = wuxi_cbor();
+        assert_eq!(
+            Statement::from_cbor(Kind::Takedown, &cbor),
+            Err(SchemaError::UnknownField {
+                path: "data_description".into()
+            })
+        );
+        let endorsement = Statement::Endorsement(notary_endorsement()).to_cbor();
+        assert_eq!(
+            destruction(&endorsement),
+            Err(SchemaError::UnknownField {
+                path: "target".into()
+            })
+        );
+    }
+
+    #[test]
+    fn target_is_the_entry_an_endorsement_or_correction_is_about() {
+        assert_eq!(Statement::Destruction(wuxi_destruction()).target(), None);
+        let e = Statement::Endorsement(notary_endorsement());
+        assert_eq!(e.target().map(|t| t.entry_id.as_str()), Some("1.1"));
+        assert_eq!(e.kind(), Kind::Endorsement);
+        let c = Statement::Correction(status_update());
+        assert_eq!(c.target().map(|t| t.entry_id.as_str()), Some("1.1"));
+    }
+}
