@@ -35,7 +35,8 @@ fn read_secret(path: &Path) -> anyhow::Result<String> {
             tracing::warn!(file = %path.display(), "private key file is readable by group or others; chmod 600 it");
         }
     }
-    std::fs::read_to_string(path).with_context(|| format!("cannot read key file {}", path.display()))
+    std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read key file {}", path.display()))
 }
 
 /// Loads the log's two keys.
@@ -43,7 +44,12 @@ pub fn load_keys(config: &Config) -> anyhow::Result<LogKeys> {
     let p256 = P256SigningKey::from_pkcs8_pem(&read_secret(&config.p256_key)?)
         .with_context(|| format!("{} is not a PKCS#8 P-256 key", config.p256_key.display()))?;
     let ed25519 = Ed25519SigningKey::from_pkcs8_pem(&read_secret(&config.ed25519_key)?)
-        .with_context(|| format!("{} is not a PKCS#8 Ed25519 key", config.ed25519_key.display()))?;
+        .with_context(|| {
+            format!(
+                "{} is not a PKCS#8 Ed25519 key",
+                config.ed25519_key.display()
+            )
+        })?;
     Ok(LogKeys {
         origin: config.origin.clone(),
         p256,
@@ -104,7 +110,10 @@ fn rfc3339_now() -> String {
     time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
 }
 
@@ -205,11 +214,17 @@ pub async fn ensure_policy(
     citizen_policy: &str,
 ) -> anyhow::Result<EntryId> {
     let latest = latest_policy(storage)?;
-    let wanted = policy_payload(config, keys, anchors, citizen_policy, latest.as_ref().map(|l| l.0))?;
-    if let Some((id, current)) = &latest {
-        if same_policy(current, &wanted) {
-            return Ok(*id);
-        }
+    let wanted = policy_payload(
+        config,
+        keys,
+        anchors,
+        citizen_policy,
+        latest.as_ref().map(|l| l.0),
+    )?;
+    if let Some((id, current)) = &latest
+        && same_policy(current, &wanted)
+    {
+        return Ok(*id);
     }
     let signed = sign_policy(keys, &wanted)?;
     let parsed = SignedStatement::parse(&signed)?;
@@ -264,7 +279,10 @@ pub async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
             let _ = tokio::signal::ctrl_c().await;
             return;
         };
@@ -280,13 +298,21 @@ pub async fn wait_for_signal() {
 }
 
 /// Opens the log's storage.
-pub fn open_storage(config: &Config, faults: Option<Arc<FaultSwitch>>) -> anyhow::Result<Arc<dyn Storage>> {
+pub fn open_storage(
+    config: &Config,
+    faults: Option<Arc<FaultSwitch>>,
+) -> anyhow::Result<Arc<dyn Storage>> {
     let s = RedbStorage::open_with(&config.database, faults)
         .with_context(|| format!("cannot open database {}", config.database.display()))?;
     Ok(Arc::new(s))
 }
 
-fn configuration(keys: &LogKeys, config: &Config, anchors: &TrustAnchors, citizen_policy: &str) -> (Vec<u8>, String) {
+fn configuration(
+    keys: &LogKeys,
+    config: &Config,
+    anchors: &TrustAnchors,
+    citizen_policy: &str,
+) -> (Vec<u8>, String) {
     use ciborium::Value as V;
     let kinds: Vec<String> = config.registration.accepted_kinds.clone();
     let vkeys: Vec<String> = keys.verifiers().iter().map(|v| v.to_vkey()).collect();
@@ -295,11 +321,20 @@ fn configuration(keys: &LogKeys, config: &Config, anchors: &TrustAnchors, citize
     let cbor = V::Map(vec![
         (V::from("issuer"), V::from(keys.origin.clone())),
         (V::from("origin"), V::from(keys.origin.clone())),
-        (V::from("log_keys"), V::Array(vkeys.iter().map(|v| V::from(v.clone())).collect())),
+        (
+            V::from("log_keys"),
+            V::Array(vkeys.iter().map(|v| V::from(v.clone())).collect()),
+        ),
         (V::from("receipt_kid"), V::from(kid.clone())),
         (V::from("policy"), V::from(citizen_policy.to_string())),
-        (V::from("trust_anchors"), V::Array(pems.iter().map(|p| V::from(p.clone())).collect())),
-        (V::from("accepted_kinds"), V::Array(kinds.iter().map(|k| V::from(k.clone())).collect())),
+        (
+            V::from("trust_anchors"),
+            V::Array(pems.iter().map(|p| V::from(p.clone())).collect()),
+        ),
+        (
+            V::from("accepted_kinds"),
+            V::Array(kinds.iter().map(|k| V::from(k.clone())).collect()),
+        ),
         (V::from("leaf_rule"), V::from(LEAF_RULE)),
     ]);
     let mut bytes = Vec::new();
@@ -314,7 +349,10 @@ fn configuration(keys: &LogKeys, config: &Config, anchors: &TrustAnchors, citize
         "accepted_kinds": kinds,
         "leaf_rule": LEAF_RULE,
     });
-    (bytes, serde_json::to_string_pretty(&json).unwrap_or_default())
+    (
+        bytes,
+        serde_json::to_string_pretty(&json).unwrap_or_default(),
+    )
 }
 
 /// Starts the log on `listener` inside the current tokio runtime.
@@ -337,16 +375,25 @@ pub async fn start(
         },
         metrics.clone(),
     )?;
-    ensure_policy(&*storage, &sequencer, config, &keys, &anchors, &citizen_policy).await?;
+    ensure_policy(
+        &*storage,
+        &sequencer,
+        config,
+        &keys,
+        &anchors,
+        &citizen_policy,
+    )
+    .await?;
     let (signed, published) = checkpointer::load_state(&*storage, &keys)?;
-    if let (Some(s), head) = (&signed, *tree.borrow()) {
-        if s.checkpoint.size > head.size {
-            bail!(
-                "the log signed a checkpoint of size {} but storage holds only {} entries: storage lost data; refusing to run (it would sign a fork)",
-                s.checkpoint.size,
-                head.size
-            );
-        }
+    let head = *tree.borrow();
+    if let Some(s) = &signed
+        && s.checkpoint.size > head.size
+    {
+        bail!(
+            "the log signed a checkpoint of size {} but storage holds only {} entries: storage lost data; refusing to run (it would sign a fork)",
+            s.checkpoint.size,
+            head.size
+        );
     }
     if let Some(p) = &published {
         metrics.published_size.set(p.checkpoint.size);
@@ -366,7 +413,8 @@ pub async fn start(
         metrics.clone(),
         signed,
     ));
-    let (configuration_cbor, configuration_json) = configuration(&keys, config, &anchors, &citizen_policy);
+    let (configuration_cbor, configuration_json) =
+        configuration(&keys, config, &anchors, &citizen_policy);
     let service = Arc::new(LogService {
         keys,
         storage,
@@ -390,10 +438,11 @@ pub async fn start(
     });
     let addr = listener.local_addr()?;
     let data = actix_web::web::Data::new(service.clone());
-    let workers = config
-        .http
-        .workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+    let workers = config.http.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+    });
     let server = actix_web::HttpServer::new(move || {
         actix_web::App::new()
             .app_data(data.clone())

@@ -181,7 +181,8 @@ pub fn load_state(
         let note = Note::parse(&bytes).map_err(|e| StorageError::Corrupted(e.to_string()))?;
         note.verify(&verifiers)
             .map_err(|e| StorageError::Corrupted(format!("stored checkpoint: {e}")))?;
-        let cp = Checkpoint::parse(note.text()).map_err(|e| StorageError::Corrupted(e.to_string()))?;
+        let cp =
+            Checkpoint::parse(note.text()).map_err(|e| StorageError::Corrupted(e.to_string()))?;
         Ok((cp, note))
     };
     let signed = match storage.get_meta(&MetaKey::SignedCheckpoint)? {
@@ -214,7 +215,8 @@ pub async fn run(
     metrics: Arc<Metrics>,
     mut signed: Option<Signed>,
 ) {
-    let (signed_tx, signed_rx) = watch::channel::<Option<Arc<Signed>>>(signed.clone().map(Arc::new));
+    let (signed_tx, signed_rx) =
+        watch::channel::<Option<Arc<Signed>>>(signed.clone().map(Arc::new));
     let (cosig_tx, mut cosig_rx) = mpsc::channel::<Cosigned>(256);
     let client = witness_client::http_client(settings.witness_timeout);
     let mut workers = Vec::new();
@@ -231,7 +233,9 @@ pub async fn run(
             client: client.clone(),
             metrics: metrics.clone(),
         };
-        workers.push(tokio::spawn(worker.run(signed_rx.clone(), cosig_tx.clone())));
+        workers.push(tokio::spawn(
+            worker.run(signed_rx.clone(), cosig_tx.clone()),
+        ));
     }
     drop(cosig_tx);
     let mut signed_at = Instant::now();
@@ -298,7 +302,10 @@ async fn maybe_sign(
     if let Some(s) = signed.as_ref() {
         if head.size <= s.checkpoint.size {
             if head.size == s.checkpoint.size && head.root != s.checkpoint.root {
-                tracing::error!(size = head.size, "REFUSING TO SIGN: tree root differs from the signed checkpoint of the same size");
+                tracing::error!(
+                    size = head.size,
+                    "REFUSING TO SIGN: tree root differs from the signed checkpoint of the same size"
+                );
             }
             return false;
         }
@@ -306,8 +313,14 @@ async fn maybe_sign(
         let ok = proofs::consistency(storage, s.checkpoint.size, head.size)
             .map_err(|e| e.to_string())
             .and_then(|p| {
-                merkle::verify_consistency(s.checkpoint.size, head.size, &p, &s.checkpoint.root, &head.root)
-                    .map_err(|e| e.to_string())
+                merkle::verify_consistency(
+                    s.checkpoint.size,
+                    head.size,
+                    &p,
+                    &s.checkpoint.root,
+                    &head.root,
+                )
+                .map_err(|e| e.to_string())
             });
         if let Err(e) = ok {
             tracing::error!(error = %e, old = s.checkpoint.size, new = head.size, "REFUSING TO SIGN: new tree is not consistent with the last signed checkpoint");
@@ -360,7 +373,11 @@ fn try_publish(
     if !policy.quorum_met(&names) {
         return;
     }
-    let current = published_tx.borrow().as_ref().map(|p| p.checkpoint.size).unwrap_or(0);
+    let current = published_tx
+        .borrow()
+        .as_ref()
+        .map(|p| p.checkpoint.size)
+        .unwrap_or(0);
     if s.checkpoint.size <= current {
         return;
     }

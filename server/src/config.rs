@@ -297,8 +297,12 @@ impl Config {
     }
 
     fn check(&self) -> Result<(), String> {
-        ashlog::note::check_key_name(&self.origin)
-            .map_err(|_| format!("origin {:?} must be a key name: no spaces, no '+'", self.origin))?;
+        ashlog::note::check_key_name(&self.origin).map_err(|_| {
+            format!(
+                "origin {:?} must be a key name: no spaces, no '+'",
+                self.origin
+            )
+        })?;
         if self.sequencer.max_batch == 0 || self.sequencer.max_batch > 65536 {
             return Err("sequencer.max_batch must be 1..=65536".into());
         }
@@ -306,7 +310,9 @@ impl Config {
             return Err("sequencer.max_wait_ms must be at most 250".into());
         }
         if self.registration.issuer_rate_per_sec <= 0.0 || self.registration.issuer_burst < 1.0 {
-            return Err("registration.issuer_rate_per_sec must be > 0 and issuer_burst >= 1".into());
+            return Err(
+                "registration.issuer_rate_per_sec must be > 0 and issuer_burst >= 1".into(),
+            );
         }
         for k in &self.registration.accepted_kinds {
             match k.as_str() {
@@ -353,10 +359,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
         std::fs::write(&path, "origin = \"a b\"\n").unwrap();
-        assert!(matches!(Config::load(&path), Err(ConfigError::Invalid { .. })));
+        assert!(matches!(
+            Config::load(&path),
+            Err(ConfigError::Invalid { .. })
+        ));
         std::fs::write(&path, "origin = \"a\"\nfrobnicate = 1\n").unwrap();
-        assert!(matches!(Config::load(&path), Err(ConfigError::Parse { .. })));
+        assert!(matches!(
+            Config::load(&path),
+            Err(ConfigError::Parse { .. })
+        ));
         std::fs::write(&path, "origin = \"a\"\n[sequencer]\nmax_wait_ms = 1000\n").unwrap();
-        assert!(matches!(Config::load(&path), Err(ConfigError::Invalid { .. })));
+        assert!(matches!(
+            Config::load(&path),
+            Err(ConfigError::Invalid { .. })
+        ));
     }
 }

@@ -35,17 +35,17 @@ const WITNESSES: [Witness; 3] = [
     Witness {
         name: "notary",
         dir_name: "witness-notary",
-        display: "Wuxi Xishan Notary Public Office",
+        display: "Example Notary Office",
     },
     Witness {
         name: "auditor",
         dir_name: "witness-auditor",
-        display: "Jiangsu Hengxin Data Audit Co.",
+        display: "Example Third-Party Audit Firm",
     },
     Witness {
         name: "university",
         dir_name: "witness-university",
-        display: "Jiangnan University Data Law Lab",
+        display: "Example University Data Law Lab",
     },
 ];
 
@@ -63,7 +63,14 @@ struct Signer {
     iss: String,
 }
 
-fn agency(ca: &Authority, cn: &str, org: &str, iss: &str, dir: &Path, file: &str) -> anyhow::Result<Signer> {
+fn agency(
+    ca: &Authority,
+    cn: &str,
+    org: &str,
+    iss: &str,
+    dir: &Path,
+    file: &str,
+) -> anyhow::Result<Signer> {
     let key = P256SigningKey::generate()?;
     let cert = ca.issue(
         &key,
@@ -76,7 +83,10 @@ fn agency(ca: &Authority, cn: &str, org: &str, iss: &str, dir: &Path, file: &str
         ts("2023-01-01T00:00:00Z")?,
         ts("2033-01-01T00:00:00Z")?,
     )?;
-    write_secret_file(&dir.join(format!("{file}-key.pem")), key.to_pkcs8_pem()?.as_bytes())?;
+    write_secret_file(
+        &dir.join(format!("{file}-key.pem")),
+        key.to_pkcs8_pem()?.as_bytes(),
+    )?;
     let chain_pem = format!(
         "{}{}",
         ashlog::pki::to_pem("CERTIFICATE", &cert),
@@ -93,7 +103,11 @@ fn agency(ca: &Authority, cn: &str, org: &str, iss: &str, dir: &Path, file: &str
 fn sign(doc: &Document, signer: &Signer, iat: i64) -> anyhow::Result<Vec<u8>> {
     let header = StatementHeader {
         content_type: doc.envelope.kind.content_type().to_string(),
-        iss: doc.envelope.issuer.clone().unwrap_or_else(|| signer.iss.clone()),
+        iss: doc
+            .envelope
+            .issuer
+            .clone()
+            .unwrap_or_else(|| signer.iss.clone()),
         sub: doc.envelope.subject.clone(),
         iat,
         signer: SignerId::X5Chain(signer.chain.clone()),
@@ -110,7 +124,11 @@ fn retarget(doc: &mut Document, leaf: &str) {
     }
 }
 
-async fn submit(client: &reqwest::Client, base: &str, statement: Vec<u8>) -> anyhow::Result<String> {
+async fn submit(
+    client: &reqwest::Client,
+    base: &str,
+    statement: Vec<u8>,
+) -> anyhow::Result<String> {
     let resp = client
         .post(format!("{base}/entries"))
         .header("content-type", "application/cose")
@@ -133,9 +151,16 @@ async fn submit(client: &reqwest::Client, base: &str, statement: Vec<u8>) -> any
     Ok(location.trim_start_matches("/entries/").to_string())
 }
 
-async fn fetch_transparent(client: &reqwest::Client, base: &str, id: &str) -> anyhow::Result<Vec<u8>> {
+async fn fetch_transparent(
+    client: &reqwest::Client,
+    base: &str,
+    id: &str,
+) -> anyhow::Result<Vec<u8>> {
     for _ in 0..200 {
-        let resp = client.get(format!("{base}/entries/{id}/statement")).send().await?;
+        let resp = client
+            .get(format!("{base}/entries/{id}/statement"))
+            .send()
+            .await?;
         match resp.status().as_u16() {
             200 => return Ok(resp.bytes().await?.to_vec()),
             302 => tokio::time::sleep(Duration::from_millis(100)).await,
@@ -186,20 +211,22 @@ pub async fn run(dir: Option<PathBuf>, port: u16, exit: bool) -> anyhow::Result<
     )?;
     let notary = agency(
         &root,
-        "Wuxi Xishan Notary Public Office",
-        "Wuxi Xishan Notary Public Office",
-        "https://notary.xishan.wuxi.example.cn",
+        "Example Notary Office",
+        "Example Notary Office",
+        "https://notary.example.org",
         &pki_dir,
         "notary",
     )?;
-    say("  1. A demo provincial root CA certified the Wuxi Big Data Administration and the notary office.");
+    say(
+        "  1. A demo provincial root CA certified the Wuxi Big Data Administration and the notary office.",
+    );
 
     // 2. Three witnesses, each with its own key.
     let mut listeners = Vec::new();
     let mut policy = String::from("# Witnesses of the demo log: any two of three must cosign.\n");
     for w in &WITNESSES {
         let wdir = dir.join(w.dir_name);
-        let report = ashlog_witness::init(&wdir, &format!("{}.demo.ashlog.invalid", w.name))?;
+        let report = ashlog_witness::init(&wdir, &format!("{}.example.org/witness", w.name))?;
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let url = format!("http://{}", listener.local_addr()?);
         policy.push_str(&format!("witness {} {} {url}\n", w.name, report.vkey));
@@ -209,7 +236,8 @@ pub async fn run(dir: Option<PathBuf>, port: u16, exit: bool) -> anyhow::Result<
     write_file_atomic(&dir.join("witnesses.policy"), policy.as_bytes())?;
 
     // 3. The log, with the root as trust anchor and the witness policy.
-    let log_listener = TcpListener::bind(("127.0.0.1", port)).context("cannot listen on 127.0.0.1")?;
+    let log_listener =
+        TcpListener::bind(("127.0.0.1", port)).context("cannot listen on 127.0.0.1")?;
     let base = format!("http://{}", log_listener.local_addr()?);
     let log_dir = dir.join("log");
     let report = init::init(&init::InitOptions {
@@ -233,15 +261,27 @@ pub async fn run(dir: Option<PathBuf>, port: u16, exit: bool) -> anyhow::Result<
     ));
     let config = Config::load(&report.config_path)?;
     let log = app::start(&config, log_listener, None).await?;
-    say(&format!("  3. The log {ORIGIN} runs at {base}; its entry 0 is its own registration policy."));
+    say(&format!(
+        "  3. The log {ORIGIN} runs at {base}; its entry 0 is its own registration policy."
+    ));
 
     // 4. The agency and the notary sign and submit.
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
     let doc = |text: &str| Document::from_toml(text).map_err(|e| anyhow!("fixture: {e}"));
-    let destruction = sign(&doc(fixtures::WUXI_DESTRUCTION)?, &wuxi, ts("2023-03-02T12:00:00+08:00")?)?;
+    let destruction = sign(
+        &doc(fixtures::WUXI_DESTRUCTION)?,
+        &wuxi,
+        ts("2023-03-02T12:00:00+08:00")?,
+    )?;
     let destruction_leaf = SignedStatement::parse(&destruction)?.leaf_hash().to_hex();
     let id_destruction = submit(&client, &base, destruction).await?;
-    let takedown = sign(&doc(fixtures::WUXI_TAKEDOWN)?, &wuxi, ts("2023-03-02T18:00:00+08:00")?)?;
+    let takedown = sign(
+        &doc(fixtures::WUXI_TAKEDOWN)?,
+        &wuxi,
+        ts("2023-03-02T18:00:00+08:00")?,
+    )?;
     let id_takedown = submit(&client, &base, takedown).await?;
     let mut endorsement_doc = doc(fixtures::NOTARY_ENDORSEMENT)?;
     retarget(&mut endorsement_doc, &destruction_leaf);
@@ -289,7 +329,12 @@ pub async fn run(dir: Option<PathBuf>, port: u16, exit: bool) -> anyhow::Result<
     let policy = Policy::parse(&citizen_policy)?;
     let anchors = TrustAnchors::from_pem(&root.cert_pem())?;
     let bytes = std::fs::read(out.join("wuxi-destruction.scitt"))?;
-    let rel = |p: &Path| p.strip_prefix(std::env::current_dir().unwrap_or_default()).unwrap_or(p).display().to_string();
+    let rel = |p: &Path| {
+        p.strip_prefix(std::env::current_dir().unwrap_or_default())
+            .unwrap_or(p)
+            .display()
+            .to_string()
+    };
     say(&format!(
         "\n  6. A citizen checks the destruction statement offline:\n\n$ ashlog verify {} --policy {} --roots {}\n",
         rel(&out.join("wuxi-destruction.scitt")),
@@ -320,7 +365,10 @@ pub async fn run(dir: Option<PathBuf>, port: u16, exit: bool) -> anyhow::Result<
         for w in witnesses {
             w.stop().await;
         }
-        println!("Demo finished (--exit). Its files stay in {}.", dir.display());
+        println!(
+            "Demo finished (--exit). Its files stay in {}.",
+            dir.display()
+        );
         return Ok(());
     }
     println!("The log and its witnesses keep running at {base}; press Ctrl-C to stop.");

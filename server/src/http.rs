@@ -16,7 +16,7 @@ use ashlog::tile::TilePath;
 use futures_util::StreamExt as _;
 
 use crate::registration::RegistrationError;
-use crate::service::{Lookup, LogService, Registered, ServiceError};
+use crate::service::{LogService, Lookup, Registered, ServiceError};
 
 /// Media type of concise problem details (RFC 9290).
 pub const PROBLEM_CBOR: &str = "application/concise-problem-details+cbor";
@@ -27,8 +27,14 @@ pub fn problem(status: StatusCode, title: &str, detail: &str) -> HttpResponse {
     let mut body = Vec::new();
     let _ = ciborium::ser::into_writer(
         &ciborium::Value::Map(vec![
-            (ciborium::Value::from(-1), ciborium::Value::Text(title.into())),
-            (ciborium::Value::from(-2), ciborium::Value::Text(detail.into())),
+            (
+                ciborium::Value::from(-1),
+                ciborium::Value::Text(title.into()),
+            ),
+            (
+                ciborium::Value::from(-2),
+                ciborium::Value::Text(detail.into()),
+            ),
         ]),
         &mut body,
     );
@@ -44,8 +50,12 @@ pub fn classify(e: &ServiceError) -> (StatusCode, &'static str, Option<u64>) {
     use StatementError as S;
     match e {
         ServiceError::Registration(r) => match r {
-            R::Statement(S::TooLarge { .. }) => (StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large", None),
-            R::Statement(S::UnsupportedAlgorithm(_)) => (StatusCode::BAD_REQUEST, "Bad Signature Algorithm", None),
+            R::Statement(S::TooLarge { .. }) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large", None)
+            }
+            R::Statement(S::UnsupportedAlgorithm(_)) => {
+                (StatusCode::BAD_REQUEST, "Bad Signature Algorithm", None)
+            }
             R::Statement(S::PayloadMissing) => (StatusCode::BAD_REQUEST, "Payload Missing", None),
             R::Statement(S::Signature(_)) => (StatusCode::BAD_REQUEST, "Invalid Signature", None),
             R::Statement(_) => (StatusCode::BAD_REQUEST, "Malformed request", None),
@@ -70,11 +80,17 @@ pub fn classify(e: &ServiceError) -> (StatusCode, &'static str, Option<u64>) {
                 None,
             ),
             R::IssuerMismatch(_) => (StatusCode::BAD_REQUEST, "Issuer Mismatch", None),
-            R::RateLimited { retry_after, .. } => {
-                (StatusCode::TOO_MANY_REQUESTS, "Too Many Requests", Some(*retry_after))
-            }
+            R::RateLimited { retry_after, .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too Many Requests",
+                Some(*retry_after),
+            ),
         },
-        ServiceError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable", Some(1)),
+        ServiceError::Unavailable(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service Unavailable",
+            Some(1),
+        ),
         ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, "Not Found", None),
         ServiceError::BadRequest(_) => (StatusCode::BAD_REQUEST, "Invalid locator", None),
     }
@@ -84,10 +100,10 @@ pub fn classify(e: &ServiceError) -> (StatusCode, &'static str, Option<u64>) {
 pub fn error_response(e: &ServiceError) -> HttpResponse {
     let (status, title, retry) = classify(e);
     let mut resp = problem(status, title, &e.to_string());
-    if let Some(r) = retry {
-        if let Ok(v) = HeaderValue::from_str(&r.to_string()) {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
-        }
+    if let Some(r) = retry
+        && let Ok(v) = HeaderValue::from_str(&r.to_string())
+    {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
     resp
 }
@@ -126,7 +142,12 @@ async fn post_entries(req: HttpRequest, mut payload: web::Payload, svc: Svc) -> 
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let media = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let media = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if !matches!(
         media.as_str(),
         "application/cose" | "application/scitt-statement+cose" | "application/cbor"
@@ -151,10 +172,9 @@ async fn post_entries(req: HttpRequest, mut payload: web::Payload, svc: Svc) -> 
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
+        && len > MAX_STATEMENT_BYTES as u64
     {
-        if len > MAX_STATEMENT_BYTES as u64 {
-            return too_large();
-        }
+        return too_large();
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
@@ -166,7 +186,11 @@ async fn post_entries(req: HttpRequest, mut payload: web::Payload, svc: Svc) -> 
                 body.extend_from_slice(&c);
             }
             Err(e) => {
-                return problem(StatusCode::BAD_REQUEST, "Malformed request", &format!("reading the body failed: {e}"));
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    "Malformed request",
+                    &format!("reading the body failed: {e}"),
+                );
             }
         }
     }
@@ -217,14 +241,24 @@ async fn get_checkpoint(svc: Svc) -> HttpResponse {
             // Mutable: never cached beyond a moment.
             .insert_header((header::CACHE_CONTROL, "no-cache"))
             .body(c),
-        None => problem(StatusCode::NOT_FOUND, "Not Found", "no checkpoint has been published yet"),
+        None => problem(
+            StatusCode::NOT_FOUND,
+            "Not Found",
+            "no checkpoint has been published yet",
+        ),
     }
 }
 
 async fn get_tile(req: HttpRequest, svc: Svc) -> HttpResponse {
     let path = match TilePath::parse(req.path()) {
         Ok(p) => p,
-        Err(_) => return problem(StatusCode::BAD_REQUEST, "Invalid locator", "not a tile path"),
+        Err(_) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "Invalid locator",
+                "not a tile path",
+            );
+        }
     };
     match svc.tile(&path) {
         Ok(bytes) => HttpResponse::Ok()
@@ -244,7 +278,11 @@ async fn scitt_keys(svc: Svc) -> HttpResponse {
 async fn scitt_key(kid: web::Path<String>, svc: Svc) -> HttpResponse {
     match svc.scitt_key(&kid) {
         Ok(k) => HttpResponse::Ok().content_type("application/cbor").body(k),
-        Err(_) => problem(StatusCode::NOT_FOUND, "No such key", "No key could be found for this kid value"),
+        Err(_) => problem(
+            StatusCode::NOT_FOUND,
+            "No such key",
+            "No key could be found for this kid value",
+        ),
     }
 }
 

@@ -59,9 +59,13 @@ fn copy_in(src: &Path, dir: &Path, sub: &str) -> anyhow::Result<PathBuf> {
 }
 
 fn check_anchor_file(path: &Path) -> anyhow::Result<()> {
-    let pem = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let pem =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let anchors = TrustAnchors::from_pem(&pem).map_err(|e| {
-        anyhow!("{} is not a usable CA certificate: {e} (a trust anchor must be a PEM CA certificate)", path.display())
+        anyhow!(
+            "{} is not a usable CA certificate: {e} (a trust anchor must be a PEM CA certificate)",
+            path.display()
+        )
     })?;
     if anchors.is_empty() {
         bail!("{} holds no certificate", path.display());
@@ -72,7 +76,10 @@ fn check_anchor_file(path: &Path) -> anyhow::Result<()> {
 /// Creates the log: keys, config, anchors, database with entry 0.
 pub async fn init(opts: &InitOptions) -> anyhow::Result<InitReport> {
     ashlog::note::check_key_name(&opts.origin).map_err(|_| {
-        anyhow!("origin {:?} must look like log.example.org/ashlog/1 (no spaces, no '+')", opts.origin)
+        anyhow!(
+            "origin {:?} must look like log.example.org/ashlog/1 (no spaces, no '+')",
+            opts.origin
+        )
     })?;
     std::fs::create_dir_all(&opts.dir)
         .with_context(|| format!("cannot create {}", opts.dir.display()))?;
@@ -102,10 +109,16 @@ pub async fn init(opts: &InitOptions) -> anyhow::Result<InitReport> {
     }
     let p256 = P256SigningKey::generate()?;
     let ed = Ed25519SigningKey::generate()?;
-    write_secret_file(&opts.dir.join(&config.p256_key), p256.to_pkcs8_pem()?.as_bytes())
-        .context("cannot write the P-256 key")?;
-    write_secret_file(&opts.dir.join(&config.ed25519_key), ed.to_pkcs8_pem()?.as_bytes())
-        .context("cannot write the Ed25519 key")?;
+    write_secret_file(
+        &opts.dir.join(&config.p256_key),
+        p256.to_pkcs8_pem()?.as_bytes(),
+    )
+    .context("cannot write the P-256 key")?;
+    write_secret_file(
+        &opts.dir.join(&config.ed25519_key),
+        ed.to_pkcs8_pem()?.as_bytes(),
+    )
+    .context("cannot write the Ed25519 key")?;
     write_file_atomic(&config_path, config.to_toml().as_bytes())?;
     // Reload through the normal path so relative paths resolve as `serve`
     // will resolve them.
@@ -142,7 +155,8 @@ pub async fn init(opts: &InitOptions) -> anyhow::Result<InitReport> {
 pub fn add_anchors(config_path: &Path, pems: &[PathBuf]) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(config_path)
         .with_context(|| format!("cannot read {}", config_path.display()))?;
-    let mut raw: Config = toml::from_str(&text).map_err(|e| anyhow!("{}: {e}", config_path.display()))?;
+    let mut raw: Config =
+        toml::from_str(&text).map_err(|e| anyhow!("{}: {e}", config_path.display()))?;
     let dir = config_path.parent().unwrap_or(Path::new("."));
     for pem in pems {
         check_anchor_file(pem)?;

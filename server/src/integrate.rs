@@ -160,7 +160,10 @@ mod tests {
                 }
             }
             assert_eq!(edge.root(), merkle::root(&all), "batch {batch}");
-            let want: Vec<String> = tile::tiles_for_size(70_000).iter().map(|t| t.path()).collect();
+            let want: Vec<String> = tile::tiles_for_size(70_000)
+                .iter()
+                .map(|t| t.path())
+                .collect();
             let got: Vec<String> = store
                 .iter()
                 .map(|((l, i), b)| {

@@ -134,9 +134,9 @@ enum Command {
     },
 }
 
-fn init_tracing() {
+fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ASHLOG_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -167,8 +167,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for v in &report.vkeys {
                 println!("  {v}");
             }
-            println!("\nPolicy for citizens (tlog-policy):\n{}", report.citizen_policy);
-            println!("Run it: ashlog-server serve --config {}", report.config_path.display());
+            println!(
+                "\nPolicy for citizens (tlog-policy):\n{}",
+                report.citizen_policy
+            );
+            println!(
+                "Run it: ashlog-server serve --config {}",
+                report.config_path.display()
+            );
             Ok(())
         }
         Command::Serve {
@@ -207,8 +213,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    init_tracing();
     let cli = Cli::parse();
+    // The demo tells a story on stdout; its servers' routine logs would
+    // drown it (ASHLOG_LOG=info brings them back).
+    init_tracing(if matches!(cli.command, Command::Demo { .. }) {
+        "warn"
+    } else {
+        "info"
+    });
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

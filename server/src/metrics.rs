@@ -70,7 +70,11 @@ impl Histogram {
     fn render(&self, out: &mut String, name: &str, help: &str) {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
         for (b, c) in self.bounds.iter().zip(&self.buckets) {
-            let _ = writeln!(out, "{name}_bucket{{le=\"{b}\"}} {}", c.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{le=\"{b}\"}} {}",
+                c.load(Ordering::Relaxed)
+            );
         }
         let n = self.count.load(Ordering::Relaxed);
         let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {n}");
@@ -84,7 +88,9 @@ impl Histogram {
 }
 
 const BATCH_BOUNDS: &[f64] = &[1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0];
-const LATENCY_BOUNDS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+const LATENCY_BOUNDS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
 
 /// State of one witness as the log sees it.
 #[derive(Debug, Default, Clone)]
@@ -193,58 +199,154 @@ impl Metrics {
         );
         if let Ok(m) = self.submissions.lock() {
             for (k, v) in m.iter() {
-                let _ = writeln!(out, "ashlog_submissions_total{{outcome=\"{}\"}} {v}", escape(k));
+                let _ = writeln!(
+                    out,
+                    "ashlog_submissions_total{{outcome=\"{}\"}} {v}",
+                    escape(k)
+                );
             }
         }
         let counters: [(&str, &str, &Counter); 6] = [
-            ("ashlog_submissions_failed_total", "Submissions refused because storage failed.", &self.submissions_failed),
-            ("ashlog_checkpoints_signed_total", "Checkpoints signed by the log.", &self.checkpoints_signed),
-            ("ashlog_checkpoints_published_total", "Checkpoints published with a witness quorum.", &self.checkpoints_published),
-            ("ashlog_receipts_served_total", "Receipts served.", &self.receipts_served),
-            ("ashlog_chain_cache_hits_total", "Certificate chains answered from the validation cache.", &self.chain_cache_hits),
-            ("ashlog_chain_cache_misses_total", "Certificate chains validated in full.", &self.chain_cache_misses),
+            (
+                "ashlog_submissions_failed_total",
+                "Submissions refused because storage failed.",
+                &self.submissions_failed,
+            ),
+            (
+                "ashlog_checkpoints_signed_total",
+                "Checkpoints signed by the log.",
+                &self.checkpoints_signed,
+            ),
+            (
+                "ashlog_checkpoints_published_total",
+                "Checkpoints published with a witness quorum.",
+                &self.checkpoints_published,
+            ),
+            (
+                "ashlog_receipts_served_total",
+                "Receipts served.",
+                &self.receipts_served,
+            ),
+            (
+                "ashlog_chain_cache_hits_total",
+                "Certificate chains answered from the validation cache.",
+                &self.chain_cache_hits,
+            ),
+            (
+                "ashlog_chain_cache_misses_total",
+                "Certificate chains validated in full.",
+                &self.chain_cache_misses,
+            ),
         ];
         for (name, help, c) in counters {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", c.get());
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                c.get()
+            );
         }
         let gauges: [(&str, &str, u64); 5] = [
-            ("ashlog_tree_size", "Entries integrated into the tree.", self.tree_size.get()),
-            ("ashlog_signed_checkpoint_size", "Size of the latest signed checkpoint.", self.signed_size.get()),
-            ("ashlog_published_checkpoint_size", "Size of the latest published (witnessed) checkpoint.", self.published_size.get()),
-            ("ashlog_storage_healthy", "1 while storage works, 0 after an I/O error until it recovers.", self.storage_healthy.get()),
-            ("ashlog_storage_bytes", "Size of the database file in bytes.", disk_bytes),
+            (
+                "ashlog_tree_size",
+                "Entries integrated into the tree.",
+                self.tree_size.get(),
+            ),
+            (
+                "ashlog_signed_checkpoint_size",
+                "Size of the latest signed checkpoint.",
+                self.signed_size.get(),
+            ),
+            (
+                "ashlog_published_checkpoint_size",
+                "Size of the latest published (witnessed) checkpoint.",
+                self.published_size.get(),
+            ),
+            (
+                "ashlog_storage_healthy",
+                "1 while storage works, 0 after an I/O error until it recovers.",
+                self.storage_healthy.get(),
+            ),
+            (
+                "ashlog_storage_bytes",
+                "Size of the database file in bytes.",
+                disk_bytes,
+            ),
         ];
         for (name, help, v) in gauges {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
         }
-        self.batch_sizes
-            .render(&mut out, "ashlog_batch_size", "Entries per committed batch.");
+        self.batch_sizes.render(
+            &mut out,
+            "ashlog_batch_size",
+            "Entries per committed batch.",
+        );
         self.integration_latency.render(
             &mut out,
             "ashlog_integration_seconds",
             "Time to integrate and durably commit one batch.",
         );
         if let Ok(w) = self.witnesses.lock() {
-            let _ = writeln!(out, "# HELP ashlog_witness_cosigned_size Largest checkpoint size the witness cosigned.\n# TYPE ashlog_witness_cosigned_size gauge");
+            let _ = writeln!(
+                out,
+                "# HELP ashlog_witness_cosigned_size Largest checkpoint size the witness cosigned.\n# TYPE ashlog_witness_cosigned_size gauge"
+            );
             for (n, h) in w.iter() {
-                let _ = writeln!(out, "ashlog_witness_cosigned_size{{witness=\"{}\"}} {}", escape(n), h.cosigned_size);
+                let _ = writeln!(
+                    out,
+                    "ashlog_witness_cosigned_size{{witness=\"{}\"}} {}",
+                    escape(n),
+                    h.cosigned_size
+                );
             }
-            let _ = writeln!(out, "# HELP ashlog_witness_latency_seconds Latency of the last successful add-checkpoint.\n# TYPE ashlog_witness_latency_seconds gauge");
+            let _ = writeln!(
+                out,
+                "# HELP ashlog_witness_latency_seconds Latency of the last successful add-checkpoint.\n# TYPE ashlog_witness_latency_seconds gauge"
+            );
             for (n, h) in w.iter() {
-                let _ = writeln!(out, "ashlog_witness_latency_seconds{{witness=\"{}\"}} {}", escape(n), h.latency_secs);
+                let _ = writeln!(
+                    out,
+                    "ashlog_witness_latency_seconds{{witness=\"{}\"}} {}",
+                    escape(n),
+                    h.latency_secs
+                );
             }
-            let _ = writeln!(out, "# HELP ashlog_witness_errors_total Failed add-checkpoint requests.\n# TYPE ashlog_witness_errors_total counter");
+            let _ = writeln!(
+                out,
+                "# HELP ashlog_witness_errors_total Failed add-checkpoint requests.\n# TYPE ashlog_witness_errors_total counter"
+            );
             for (n, h) in w.iter() {
-                let _ = writeln!(out, "ashlog_witness_errors_total{{witness=\"{}\"}} {}", escape(n), h.errors);
+                let _ = writeln!(
+                    out,
+                    "ashlog_witness_errors_total{{witness=\"{}\"}} {}",
+                    escape(n),
+                    h.errors
+                );
             }
-            let _ = writeln!(out, "# HELP ashlog_witness_up 1 if the last request to the witness succeeded.\n# TYPE ashlog_witness_up gauge");
+            let _ = writeln!(
+                out,
+                "# HELP ashlog_witness_up 1 if the last request to the witness succeeded.\n# TYPE ashlog_witness_up gauge"
+            );
             for (n, h) in w.iter() {
-                let _ = writeln!(out, "ashlog_witness_up{{witness=\"{}\"}} {}", escape(n), u8::from(h.last_error.is_none()));
+                let _ = writeln!(
+                    out,
+                    "ashlog_witness_up{{witness=\"{}\"}} {}",
+                    escape(n),
+                    u8::from(h.last_error.is_none())
+                );
             }
-            let _ = writeln!(out, "# HELP ashlog_witness_last_error_info The last error from the witness (value = unix time).\n# TYPE ashlog_witness_last_error_info gauge");
+            let _ = writeln!(
+                out,
+                "# HELP ashlog_witness_last_error_info The last error from the witness (value = unix time).\n# TYPE ashlog_witness_last_error_info gauge"
+            );
             for (n, h) in w.iter() {
                 if let Some(e) = &h.last_error {
-                    let _ = writeln!(out, "ashlog_witness_last_error_info{{witness=\"{}\",error=\"{}\"}} {}", escape(n), escape(e), h.last_error_at);
+                    let _ = writeln!(
+                        out,
+                        "ashlog_witness_last_error_info{{witness=\"{}\",error=\"{}\"}} {}",
+                        escape(n),
+                        escape(e),
+                        h.last_error_at
+                    );
                 }
             }
         }

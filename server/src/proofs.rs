@@ -5,7 +5,11 @@ use ashlog::tile;
 
 use crate::storage::{Storage, StorageError};
 
-fn read(storage: &dyn Storage, nodes: &[merkle::NodeId], size: u64) -> Result<Vec<Hash>, StorageError> {
+fn read(
+    storage: &dyn Storage,
+    nodes: &[merkle::NodeId],
+    size: u64,
+) -> Result<Vec<Hash>, StorageError> {
     tile::read_nodes_from_trusted_tiles(nodes, size, |t| {
         storage
             .tile(t.level, t.index)?
@@ -19,7 +23,8 @@ fn read(storage: &dyn Storage, nodes: &[merkle::NodeId], size: u64) -> Result<Ve
 
 /// The inclusion proof of `index` in the tree of `size` leaves.
 pub fn inclusion(storage: &dyn Storage, index: u64, size: u64) -> Result<Vec<Hash>, StorageError> {
-    let steps = merkle::inclusion_steps(index, size).map_err(|e| StorageError::Invariant(e.to_string()))?;
+    let steps =
+        merkle::inclusion_steps(index, size).map_err(|e| StorageError::Invariant(e.to_string()))?;
     merkle::assemble_proof(&steps, |nodes| read(storage, nodes, size))
 }
 
@@ -28,7 +33,8 @@ pub fn consistency(storage: &dyn Storage, old: u64, new: u64) -> Result<Vec<Hash
     if old == new {
         return Ok(Vec::new());
     }
-    let steps = merkle::consistency_steps(old, new).map_err(|e| StorageError::Invariant(e.to_string()))?;
+    let steps =
+        merkle::consistency_steps(old, new).map_err(|e| StorageError::Invariant(e.to_string()))?;
     merkle::assemble_proof(&steps, |nodes| read(storage, nodes, new))
 }
 

@@ -147,7 +147,12 @@ impl Registrar {
 
     /// Runs every check on `body` at time `now` (unix seconds). Ok means the
     /// statement may be sequenced.
-    pub fn check(&self, body: &[u8], now: i64, metrics: &Metrics) -> Result<Accepted, RegistrationError> {
+    pub fn check(
+        &self,
+        body: &[u8],
+        now: i64,
+        metrics: &Metrics,
+    ) -> Result<Accepted, RegistrationError> {
         let statement = SignedStatement::parse(body)?;
         let kind = Kind::from_content_type(&statement.content_type)
             .filter(|k| self.settings.accepted.contains(k))
@@ -169,10 +174,13 @@ impl Registrar {
         statement.verify_signature(validated.leaf_key())?;
         self.take_token(&statement.iss, now)?;
         let registered = statement.registered_bytes();
-        let entry = Hash(sha2::Digest::finalize(sha2::Digest::chain_update(
-            sha2::Sha256::default(),
-            &registered,
-        )).into());
+        let entry = Hash(
+            sha2::Digest::finalize(sha2::Digest::chain_update(
+                sha2::Sha256::default(),
+                &registered,
+            ))
+            .into(),
+        );
         Ok(Accepted {
             statement,
             kind,
@@ -195,7 +203,10 @@ impl Registrar {
             // The window is the intersection of every certificate's
             // validity, so checking both times against it is exactly the
             // time check of a full validation.
-            if [iat, now].iter().all(|t| *t >= v.not_before() && *t <= v.not_after()) {
+            if [iat, now]
+                .iter()
+                .all(|t| *t >= v.not_before() && *t <= v.not_after())
+            {
                 metrics.chain_cache_hits.add(1);
                 return Ok(v);
             }

@@ -73,7 +73,11 @@ pub struct SequencerHandle {
 
 impl SequencerHandle {
     /// Submits and waits until the entry is durably sequenced.
-    pub async fn submit(&self, entry: Hash, registered: Arc<Vec<u8>>) -> Result<Sequenced, SequenceError> {
+    pub async fn submit(
+        &self,
+        entry: Hash,
+        registered: Arc<Vec<u8>>,
+    ) -> Result<Sequenced, SequenceError> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .try_send(Submission {
@@ -107,7 +111,14 @@ pub fn start(
     storage: Arc<dyn Storage>,
     settings: SequencerSettings,
     metrics: Arc<Metrics>,
-) -> Result<(SequencerHandle, watch::Receiver<TreeHead>, std::thread::JoinHandle<()>), StorageError> {
+) -> Result<
+    (
+        SequencerHandle,
+        watch::Receiver<TreeHead>,
+        std::thread::JoinHandle<()>,
+    ),
+    StorageError,
+> {
     let head = storage.tree_head()?;
     let edge = Edge::load(storage.as_ref(), head.size)?;
     if edge.root() != head.root {
@@ -176,7 +187,9 @@ fn run(
         match commit_batch(storage.as_ref(), &edge, batch, &metrics) {
             Ok((new_edge, root, replies)) => {
                 edge = new_edge;
-                metrics.integration_latency.observe(started.elapsed().as_secs_f64());
+                metrics
+                    .integration_latency
+                    .observe(started.elapsed().as_secs_f64());
                 metrics.tree_size.set(edge.size);
                 // At this point the batch is durable: acknowledge it.
                 head_tx.send_replace(TreeHead {
@@ -212,7 +225,9 @@ fn recover(storage: &dyn Storage, head_tx: &watch::Sender<TreeHead>) -> Result<E
     let head = storage.tree_head()?;
     let edge = Edge::load(storage, head.size)?;
     if edge.root() != head.root {
-        return Err(StorageError::Corrupted("tree head and tiles disagree after recovery".into()));
+        return Err(StorageError::Corrupted(
+            "tree head and tiles disagree after recovery".into(),
+        ));
     }
     head_tx.send_replace(head);
     Ok(edge)
@@ -239,18 +254,36 @@ fn commit_batch(
     let mut pending: Replies = Vec::new();
     for (s, found) in batch.into_iter().zip(existing) {
         if let Some(index) = found {
-            replies.push((s.reply, Sequenced { index, existed: true }));
+            replies.push((
+                s.reply,
+                Sequenced {
+                    index,
+                    existed: true,
+                },
+            ));
             continue;
         }
         if let Some(&index) = in_batch.get(&s.entry) {
-            pending.push((s.reply, Sequenced { index, existed: true }));
+            pending.push((
+                s.reply,
+                Sequenced {
+                    index,
+                    existed: true,
+                },
+            ));
             continue;
         }
         let index = edge.size + new_leaves.len() as u64;
         in_batch.insert(s.entry, index);
         new_leaves.push(merkle::leaf_hash(&s.entry.0));
         statements.push((s.entry, s.registered));
-        pending.push((s.reply, Sequenced { index, existed: false }));
+        pending.push((
+            s.reply,
+            Sequenced {
+                index,
+                existed: false,
+            },
+        ));
     }
     if new_leaves.is_empty() {
         replies.extend(pending);
@@ -291,7 +324,10 @@ mod tests {
     fn entry(i: u32) -> (Hash, Arc<Vec<u8>>) {
         let bytes = format!("statement {i}").into_bytes();
         (
-            Hash(sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &bytes)).into()),
+            Hash(
+                sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &bytes))
+                    .into(),
+            ),
             Arc::new(bytes),
         )
     }
@@ -299,7 +335,8 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sequencer_assigns_dense_indices_and_dedups() {
         let dir = tempfile::tempdir().unwrap();
-        let storage: Arc<dyn Storage> = Arc::new(RedbStorage::open(&dir.path().join("l.redb")).unwrap());
+        let storage: Arc<dyn Storage> =
+            Arc::new(RedbStorage::open(&dir.path().join("l.redb")).unwrap());
         let metrics = Arc::new(Metrics::default());
         let (h, head, join) = start(storage.clone(), settings(), metrics).unwrap();
         let mut tasks = Vec::new();
@@ -314,7 +351,11 @@ mod tests {
         for t in tasks {
             indices.push(t.await.unwrap());
         }
-        let fresh: Vec<u64> = indices.iter().filter(|s| !s.existed).map(|s| s.index).collect();
+        let fresh: Vec<u64> = indices
+            .iter()
+            .filter(|s| !s.existed)
+            .map(|s| s.index)
+            .collect();
         let mut sorted = fresh.clone();
         sorted.sort();
         assert_eq!(sorted, (0..250).collect::<Vec<_>>());
@@ -330,7 +371,9 @@ mod tests {
             .unwrap()
             .iter()
             .map(|s| {
-                let d: [u8; 32] = sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), s)).into();
+                let d: [u8; 32] =
+                    sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), s))
+                        .into();
                 merkle::leaf_hash(&d)
             })
             .collect();
@@ -351,17 +394,22 @@ mod tests {
         let (h, head, join) = start(storage.clone(), settings(), metrics).unwrap();
         let (d, b) = entry(1);
         h.submit(d, b).await.unwrap();
-        for fault in [Fault::DiskFull, Fault::SyncError] {
+        for (k, fault) in [Fault::DiskFull, Fault::SyncError].into_iter().enumerate() {
             switch.set(fault);
-            let (d, b) = entry(2);
+            let (d, b) = entry(2 + k as u32);
             let r = h.submit(d, b).await;
-            assert!(matches!(r, Err(SequenceError::Unavailable(_))), "{fault:?}: {r:?}");
+            assert!(
+                matches!(r, Err(SequenceError::Unavailable(_))),
+                "{fault:?}: {r:?}"
+            );
             switch.set(Fault::None);
-            let (d, b) = entry(2);
+            // The retry lands at the next index, whether or not the failed
+            // commit reached the disk (then it is found, not re-added).
+            let (d, b) = entry(2 + k as u32);
             let ok = h.submit(d, b).await.unwrap();
-            assert_eq!(ok.index, 1, "{fault:?}");
+            assert_eq!(ok.index, 1 + k as u64, "{fault:?}");
         }
-        assert_eq!(head.borrow().size, 2);
+        assert_eq!(head.borrow().size, 3);
         drop(h);
         join.join().unwrap();
     }

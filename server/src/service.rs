@@ -113,7 +113,11 @@ fn now() -> i64 {
 
 impl LogService {
     /// Checks, sequences and (if asked to wait) waits for the receipt.
-    pub async fn register(&self, body: &[u8], wait: Option<Duration>) -> Result<Registered, ServiceError> {
+    pub async fn register(
+        &self,
+        body: &[u8],
+        wait: Option<Duration>,
+    ) -> Result<Registered, ServiceError> {
         let accepted = match self.registrar.check(body, now(), &self.metrics) {
             Ok(a) => a,
             Err(e) => {
@@ -129,11 +133,11 @@ impl LogService {
         self.metrics
             .submission(if seq.existed { "duplicate" } else { "accepted" });
         let id = EntryId::new(seq.index);
-        if let Some(wait) = wait.map(|w| w.min(self.max_wait)).filter(|w| !w.is_zero()) {
-            if let Some(p) = self.wait_published(seq.index, wait).await {
-                let receipt = self.build_receipt(&p, seq.index)?;
-                return Ok(Registered::WithReceipt { id, receipt });
-            }
+        if let Some(wait) = wait.map(|w| w.min(self.max_wait)).filter(|w| !w.is_zero())
+            && let Some(p) = self.wait_published(seq.index, wait).await
+        {
+            let receipt = self.build_receipt(&p, seq.index)?;
+            return Ok(Registered::WithReceipt { id, receipt });
         }
         Ok(Registered::Sequenced { id })
     }
@@ -143,10 +147,10 @@ impl LogService {
         let mut rx = self.published.clone();
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            if let Some(p) = rx.borrow_and_update().clone() {
-                if p.checkpoint.size > index {
-                    return Some(p);
-                }
+            if let Some(p) = rx.borrow_and_update().clone()
+                && p.checkpoint.size > index
+            {
+                return Some(p);
             }
             match tokio::time::timeout_at(deadline, rx.changed()).await {
                 Ok(Ok(())) => continue,
@@ -264,7 +268,9 @@ impl LogService {
                     .storage
                     .statements(index * TILE_WIDTH, u64::from(*width))?;
                 if stmts.len() != usize::from(*width) {
-                    return Err(StorageError::Corrupted("bundle shorter than the tree".into()).into());
+                    return Err(
+                        StorageError::Corrupted("bundle shorter than the tree".into()).into(),
+                    );
                 }
                 let mut out = Vec::new();
                 for s in &stmts {
@@ -303,7 +309,9 @@ impl LogService {
                 .ok()
         });
         if given.as_deref() != Some(ours.as_slice()) {
-            return Err(ServiceError::NotFound("No key could be found for this kid value".into()));
+            return Err(ServiceError::NotFound(
+                "No key could be found for this kid value".into(),
+            ));
         }
         let mut out = Vec::new();
         if let Ok(k) = receipt::cose_key(self.keys.p256.public_key()) {

@@ -70,10 +70,10 @@ impl WitnessWorker {
     }
 
     fn set_known_size(&self, size: u64) {
-        if let Err(e) = self
-            .storage
-            .put_meta(&MetaKey::WitnessSize(self.name.clone()), &size.to_be_bytes())
-        {
+        if let Err(e) = self.storage.put_meta(
+            &MetaKey::WitnessSize(self.name.clone()),
+            &size.to_be_bytes(),
+        ) {
             tracing::warn!(witness = %self.name, error = %e, "cannot store witness size");
         }
     }
@@ -99,7 +99,8 @@ impl WitnessWorker {
         self.metrics.witness(&self.name, |_| {});
         loop {
             let current = signed.borrow_and_update().clone();
-            let Some(s) = current.filter(|s| s.checkpoint.size > done_size || done_size == 0) else {
+            let Some(s) = current.filter(|s| s.checkpoint.size > done_size || done_size == 0)
+            else {
                 if signed.changed().await.is_err() {
                     return;
                 }
@@ -226,17 +227,22 @@ impl WitnessWorker {
                 Ok(Outcome::Cosigned(lines))
             }
             409 => {
-                let size = text
-                    .trim_end_matches('\n')
-                    .parse::<u64>()
-                    .map_err(|_| format!("409 with unparsable size {:?}", text.chars().take(40).collect::<String>()))?;
+                let size = text.trim_end_matches('\n').parse::<u64>().map_err(|_| {
+                    format!(
+                        "409 with unparsable size {:?}",
+                        text.chars().take(40).collect::<String>()
+                    )
+                })?;
                 Ok(Outcome::Conflict(size))
             }
             422 => {
                 tracing::error!(witness = %self.name, size = s.checkpoint.size, body = %text.chars().take(200).collect::<String>(), "witness refused our checkpoint as INCONSISTENT with what it holds");
                 Err(format!("422: {}", text.trim()))
             }
-            code => Err(format!("{code}: {}", text.trim().chars().take(200).collect::<String>())),
+            code => Err(format!(
+                "{code}: {}",
+                text.trim().chars().take(200).collect::<String>()
+            )),
         }
     }
 }

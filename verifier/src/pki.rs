@@ -72,18 +72,22 @@ fn ca_params(name: &Name, not_before: i64, not_after: i64) -> Result<Certificate
     Ok(p)
 }
 
-fn leaf_params(name: &Name, uri_san: &str, not_before: i64, not_after: i64) -> Result<CertificateParams, PkiError> {
+fn leaf_params(
+    name: &Name,
+    uri_san: &str,
+    not_before: i64,
+    not_after: i64,
+) -> Result<CertificateParams, PkiError> {
     let mut p = CertificateParams::default();
     p.distinguished_name = name.to_dn();
     p.not_before = datetime(not_before)?;
     p.not_after = datetime(not_after)?;
     p.is_ca = IsCa::ExplicitNoCa;
     p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    p.subject_alt_names = vec![SanType::URI(
-        uri_san
-            .try_into()
-            .map_err(|_| PkiError::Refused(format!("{uri_san:?} is not a valid URI")))?,
-    )];
+    p.subject_alt_names =
+        vec![SanType::URI(uri_san.try_into().map_err(|_| {
+            PkiError::Refused(format!("{uri_san:?} is not a valid URI"))
+        })?)];
     p.use_authority_key_identifier_extension = true;
     Ok(p)
 }
@@ -113,7 +117,12 @@ impl Authority {
     }
 
     /// A new intermediate CA under this one.
-    pub fn new_intermediate(&self, name: &Name, not_before: i64, not_after: i64) -> Result<Authority, PkiError> {
+    pub fn new_intermediate(
+        &self,
+        name: &Name,
+        not_before: i64,
+        not_after: i64,
+    ) -> Result<Authority, PkiError> {
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(rc)?;
         let params = ca_params(name, not_before, not_after)?;
         let cert = params.signed_by(&key, &self.issuer).map_err(rc)?;
@@ -156,7 +165,8 @@ impl Authority {
         not_before: i64,
         not_after: i64,
     ) -> Result<Vec<u8>, PkiError> {
-        let spki = rcgen::SubjectPublicKeyInfo::from_der(key.public_key().spki_der()).map_err(rc)?;
+        let spki =
+            rcgen::SubjectPublicKeyInfo::from_der(key.public_key().spki_der()).map_err(rc)?;
         let cert = leaf_params(name, uri_san, not_before, not_after)?
             .signed_by(&spki, &self.issuer)
             .map_err(rc)?;
@@ -167,7 +177,12 @@ impl Authority {
     /// must be P-256 and the CSR must ask for exactly one URI SAN (the
     /// agency's issuer URI). Whatever else it asks for is ignored; the
     /// certificate gets the agency-leaf profile.
-    pub fn issue_for_csr(&self, csr_pem: &str, not_before: i64, not_after: i64) -> Result<(Vec<u8>, String), PkiError> {
+    pub fn issue_for_csr(
+        &self,
+        csr_pem: &str,
+        not_before: i64,
+        not_after: i64,
+    ) -> Result<(Vec<u8>, String), PkiError> {
         let csr = CertificateSigningRequestParams::from_pem(csr_pem).map_err(rc)?;
         let uris: Vec<String> = csr
             .params
@@ -195,7 +210,9 @@ impl Authority {
             not_after,
         )?;
         params.distinguished_name = csr.params.distinguished_name.clone();
-        let cert = params.signed_by(&csr.public_key, &self.issuer).map_err(rc)?;
+        let cert = params
+            .signed_by(&csr.public_key, &self.issuer)
+            .map_err(rc)?;
         Ok((cert.der().to_vec(), uri.clone()))
     }
 }
@@ -210,11 +227,10 @@ pub fn csr(key: &P256SigningKey, name: &Name, uri_san: &str) -> Result<String, P
     // A CSR carries only what the agency asserts: its name and issuer URI.
     let mut params = CertificateParams::default();
     params.distinguished_name = name.to_dn();
-    params.subject_alt_names = vec![SanType::URI(
-        uri_san
-            .try_into()
-            .map_err(|_| PkiError::Refused(format!("{uri_san:?} is not a valid URI")))?,
-    )];
+    params.subject_alt_names =
+        vec![SanType::URI(uri_san.try_into().map_err(|_| {
+            PkiError::Refused(format!("{uri_san:?} is not a valid URI"))
+        })?)];
     let req = params.serialize_request(&kp).map_err(rc)?;
     req.pem().map_err(rc)
 }
@@ -267,9 +283,19 @@ mod tests {
     fn issued_chain_validates_and_reloads() {
         let now = 1_800_000_000;
         let root = Authority::new_root(&name("Root"), now - 1000, now + 100_000).unwrap();
-        let inter = root.new_intermediate(&name("Agency CA"), now - 1000, now + 100_000).unwrap();
+        let inter = root
+            .new_intermediate(&name("Agency CA"), now - 1000, now + 100_000)
+            .unwrap();
         let key = P256SigningKey::generate().unwrap();
-        let leaf = inter.issue(&key, &name("Agency"), "https://agency.example", now - 10, now + 1000).unwrap();
+        let leaf = inter
+            .issue(
+                &key,
+                &name("Agency"),
+                "https://agency.example",
+                now - 10,
+                now + 1000,
+            )
+            .unwrap();
         let anchors = TrustAnchors::from_pem(&root.cert_pem()).unwrap();
         let v = CertChain::from_der_list(vec![leaf, inter.cert_der().to_vec()])
             .unwrap()

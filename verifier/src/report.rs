@@ -4,12 +4,15 @@
 
 use std::fmt::Write as _;
 
-use crate::verify::{VerifyError, Verified};
+use crate::verify::{Verified, VerifyError};
 
 fn time_of(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_else(|| unix.to_string())
 }
 
@@ -40,7 +43,11 @@ pub fn render(v: &Verified) -> String {
     field(&mut out, "Signed at", &time_of(v.statement.iat));
     let _ = writeln!(out);
     field(&mut out, "Log", &v.checkpoint.origin);
-    field(&mut out, "Entry", &format!("{} (leaf {})", v.entry_id, v.leaf_hash));
+    field(
+        &mut out,
+        "Entry",
+        &format!("{} (leaf {})", v.entry_id, v.leaf_hash),
+    );
     field(
         &mut out,
         "Checkpoint",

@@ -43,7 +43,9 @@ pub enum VerifyError {
     #[error("the file is not a valid signed statement: {0}")]
     Statement(StatementError),
     /// The statement carries no receipt.
-    #[error("the statement carries no receipt (label 394): it was never logged, or the receipt was removed")]
+    #[error(
+        "the statement carries no receipt (label 394): it was never logged, or the receipt was removed"
+    )]
     NoReceipt,
     /// The content type names no statement kind.
     #[error("unknown statement kind {0:?}")]
@@ -56,10 +58,14 @@ pub enum VerifyError {
     #[error("the agency's certificate chain does not verify: {0}")]
     Chain(ChainError),
     /// The leaf certificate does not name `iss`.
-    #[error("the signing certificate does not name the issuer {0:?} (no matching URI subject alternative name)")]
+    #[error(
+        "the signing certificate does not name the issuer {0:?} (no matching URI subject alternative name)"
+    )]
     IssuerMismatch(String),
     /// The agency's signature fails.
-    #[error("the agency's signature does not verify: the payload, the protected header or the signature was altered")]
+    #[error(
+        "the agency's signature does not verify: the payload, the protected header or the signature was altered"
+    )]
     StatementSignature,
     /// The payload fails its schema.
     #[error("the statement's content is invalid: {0}")]
@@ -68,7 +74,9 @@ pub enum VerifyError {
     #[error("the receipt is malformed: {0}")]
     Receipt(ReceiptError),
     /// The receipt has no embedded checkpoint.
-    #[error("the receipt carries no checkpoint (label -65538); it cannot be checked against witnesses")]
+    #[error(
+        "the receipt carries no checkpoint (label -65538); it cannot be checked against witnesses"
+    )]
     NoCheckpoint,
     /// The checkpoint fails the policy.
     #[error("the log's checkpoint does not verify: {0}")]
@@ -88,7 +96,9 @@ pub enum VerifyError {
     #[error("the inclusion proof does not lead from this statement to the checkpoint's root: {0}")]
     InclusionProof(ProofError),
     /// The policy names no P-256 key for the log.
-    #[error("the policy names no P-256 (0x05) key for log {0}, so its receipt signature cannot be checked")]
+    #[error(
+        "the policy names no P-256 (0x05) key for log {0}, so its receipt signature cannot be checked"
+    )]
     NoReceiptKey(String),
     /// The receipt's kid is not the log's key.
     #[error("the receipt names key id {0}, not the log's receipt key")]
@@ -108,16 +118,20 @@ impl VerifyError {
             VerifyError::Chain(_) | VerifyError::IssuerMismatch(_) => "certificate chain",
             VerifyError::StatementSignature => "statement signature",
             VerifyError::Schema(_) => "payload",
-            VerifyError::NoReceipt | VerifyError::Receipt(_) | VerifyError::NoCheckpoint => "receipt",
-            VerifyError::Checkpoint(PolicyError::Checkpoint(crate::checkpoint::CheckpointError::Note(
-                crate::note::NoteError::InvalidSignature { .. },
-            ))) => "checkpoint signature or cosignature",
+            VerifyError::NoReceipt | VerifyError::Receipt(_) | VerifyError::NoCheckpoint => {
+                "receipt"
+            }
+            VerifyError::Checkpoint(PolicyError::Checkpoint(
+                crate::checkpoint::CheckpointError::Note(
+                    crate::note::NoteError::InvalidSignature { .. },
+                ),
+            )) => "checkpoint signature or cosignature",
             VerifyError::Checkpoint(_) => "checkpoint",
             VerifyError::QuorumNotMet(_) => "witness quorum",
             VerifyError::SizeMismatch { .. } | VerifyError::InclusionProof(_) => "inclusion proof",
-            VerifyError::NoReceiptKey(_) | VerifyError::ReceiptKid(_) | VerifyError::ReceiptSignature => {
-                "receipt signature"
-            }
+            VerifyError::NoReceiptKey(_)
+            | VerifyError::ReceiptKid(_)
+            | VerifyError::ReceiptSignature => "receipt signature",
         }
     }
 }
@@ -182,17 +196,30 @@ pub fn verify_transparent_statement(
     anchors: &TrustAnchors,
 ) -> Result<Verified, VerifyError> {
     let statement = SignedStatement::parse(bytes).map_err(VerifyError::Statement)?;
-    let receipt_bytes = statement.receipts().first().ok_or(VerifyError::NoReceipt)?.clone();
+    let receipt_bytes = statement
+        .receipts()
+        .first()
+        .ok_or(VerifyError::NoReceipt)?
+        .clone();
     let (kind, payload, chain) = verify_statement(&statement, anchors)?;
     let receipt = Receipt::parse(&receipt_bytes).map_err(VerifyError::Receipt)?;
-    let note = receipt.checkpoint.clone().ok_or(VerifyError::NoCheckpoint)?;
-    let verdict = policy.evaluate(note.as_bytes()).map_err(VerifyError::Checkpoint)?;
+    let note = receipt
+        .checkpoint
+        .clone()
+        .ok_or(VerifyError::NoCheckpoint)?;
+    let verdict = policy
+        .evaluate(note.as_bytes())
+        .map_err(VerifyError::Checkpoint)?;
     let quorum = policy.describe_quorum();
     if !verdict.quorum_met {
         let got: Vec<&str> = verdict.cosigners.iter().map(|(n, _)| n.as_str()).collect();
         return Err(VerifyError::QuorumNotMet(format!(
             "the policy requires {quorum}; cosigned by {}",
-            if got.is_empty() { "none of them".to_string() } else { got.join(", ") }
+            if got.is_empty() {
+                "none of them".to_string()
+            } else {
+                got.join(", ")
+            }
         )));
     }
     let cp = verdict.checkpoint.clone();
@@ -211,7 +238,8 @@ pub fn verify_transparent_statement(
         .find(|k| k.sig_type() == SigType::Rfc6962)
         .ok_or_else(|| VerifyError::NoReceiptKey(cp.origin.clone()))?;
     if let Some(kid) = &receipt.kid {
-        let ours = receipt::key_thumbprint(log_key.public_key()).map_err(|_| VerifyError::ReceiptSignature)?;
+        let ours = receipt::key_thumbprint(log_key.public_key())
+            .map_err(|_| VerifyError::ReceiptSignature)?;
         if kid.as_slice() != ours.as_slice() {
             return Err(VerifyError::ReceiptKid(hex::encode(kid)));
         }

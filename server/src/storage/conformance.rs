@@ -57,7 +57,10 @@ pub(crate) fn run<S: Storage>(open: impl Fn() -> S) {
         vec![Some(1), None]
     );
     assert_eq!(s.tile(0, 0).unwrap().unwrap(), vec![7; 64]);
-    assert_eq!(s.statements(0, 10).unwrap(), vec![b"one".to_vec(), b"two".to_vec()]);
+    assert_eq!(
+        s.statements(0, 10).unwrap(),
+        vec![b"one".to_vec(), b"two".to_vec()]
+    );
     assert_eq!(s.statements(1, 1).unwrap(), vec![b"two".to_vec()]);
     assert_eq!(
         s.get_meta(&MetaKey::WitnessSize("w1".into())).unwrap(),

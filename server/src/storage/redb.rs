@@ -128,7 +128,9 @@ impl RedbStorage {
         let db = match &self.faults {
             Some(faults) => {
                 let backend = FaultyBackend::open(&self.path, faults.clone()).map_err(io)?;
-                Database::builder().create_with_backend(backend).map_err(io)?
+                Database::builder()
+                    .create_with_backend(backend)
+                    .map_err(io)?
             }
             None => Database::create(&self.path).map_err(io)?,
         };
@@ -145,7 +147,10 @@ impl RedbStorage {
         Ok(())
     }
 
-    fn with_db<T>(&self, f: impl FnOnce(&Database) -> Result<T, StorageError>) -> Result<T, StorageError> {
+    fn with_db<T>(
+        &self,
+        f: impl FnOnce(&Database) -> Result<T, StorageError>,
+    ) -> Result<T, StorageError> {
         let guard = self
             .db
             .read()
