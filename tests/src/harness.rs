@@ -34,7 +34,11 @@ pub fn bin(name: &str) -> anyhow::Result<PathBuf> {
         bail!(
             "{} not found: build it first (cargo build --workspace{})",
             p.display(),
-            if bin_dir().ends_with("release") { " --release" } else { "" }
+            if bin_dir().ends_with("release") {
+                " --release"
+            } else {
+                ""
+            }
         );
     }
     Ok(p)
@@ -72,7 +76,10 @@ impl Child {
         let process = Command::new(program)
             .args(args)
             .current_dir(dir)
-            .env("ASHLOG_LOG", std::env::var("ASHLOG_LOG").unwrap_or_else(|_| "info".into()))
+            .env(
+                "ASHLOG_LOG",
+                std::env::var("ASHLOG_LOG").unwrap_or_else(|_| "info".into()),
+            )
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
@@ -116,7 +123,12 @@ impl Child {
     /// Prints its log (for failing tests).
     pub fn dump_log(&self) {
         if let Ok(s) = std::fs::read_to_string(&self.log) {
-            eprintln!("----- {} log ({}) -----\n{s}\n----- end {} -----", self.name, self.log.display(), self.name);
+            eprintln!(
+                "----- {} log ({}) -----\n{s}\n----- end {} -----",
+                self.name,
+                self.log.display(),
+                self.name
+            );
         }
     }
 }
@@ -146,5 +158,8 @@ pub fn wait_healthy(url: &str, timeout: Duration, child: &mut Child) -> anyhow::
         std::thread::sleep(Duration::from_millis(50));
     }
     child.dump_log();
-    bail!("{} did not become healthy at {url} within {timeout:?}", child.name)
+    bail!(
+        "{} did not become healthy at {url} within {timeout:?}",
+        child.name
+    )
 }
