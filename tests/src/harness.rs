@@ -150,10 +150,10 @@ pub fn wait_healthy(url: &str, timeout: Duration, child: &mut Child) -> anyhow::
             child.dump_log();
             bail!("{} exited before becoming healthy", child.name);
         }
-        if let Ok(r) = client.get(url).send() {
-            if r.status().is_success() {
-                return Ok(());
-            }
+        if let Ok(r) = client.get(url).send()
+            && r.status().is_success()
+        {
+            return Ok(());
         }
         std::thread::sleep(Duration::from_millis(50));
     }

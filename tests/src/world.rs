@@ -385,10 +385,10 @@ impl World {
     ) -> anyhow::Result<ashlog::checkpoint::Checkpoint> {
         let deadline = std::time::Instant::now() + timeout;
         loop {
-            if let Ok(cp) = crate::client::checkpoint(&self.url) {
-                if cp.size >= size {
-                    return Ok(cp);
-                }
+            if let Ok(cp) = crate::client::checkpoint(&self.url)
+                && cp.size >= size
+            {
+                return Ok(cp);
             }
             if std::time::Instant::now() > deadline {
                 return Err(anyhow!(
