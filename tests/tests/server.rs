@@ -6,8 +6,10 @@ use ashlog::schema::{Document, fixtures};
 use ashlog_tests::client;
 use ashlog_tests::world::{World, WorldOptions, now};
 
-/// 1. Start a log with three witnesses; 2. register one statement of every
-/// kind; 3. each gets a witnessed receipt that verifies with the library.
+/// Steps:
+/// 1. start a log with three witnesses;
+/// 2. register one statement of every kind;
+/// 3. each gets a witnessed receipt that verifies with the library.
 #[test]
 fn registers_every_kind_and_receipts_verify() {
     let world = World::start(WorldOptions::default()).unwrap();
