@@ -128,3 +128,18 @@ pub fn poll_ready(url: &str, path: &str, timeout: Duration) -> anyhow::Result<Ve
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A Prometheus gauge or counter without labels from `/metrics`.
+pub fn metric(url: &str, name: &str) -> anyhow::Result<f64> {
+    let r = get(url, "/metrics")?;
+    let text = String::from_utf8_lossy(&r.body).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .ok_or_else(|| anyhow!("metric {name} not found"))
+}
+
+/// The integrated tree size, from `/metrics`.
+pub fn tree_size(url: &str) -> anyhow::Result<u64> {
+    Ok(metric(url, "ashlog_tree_size")? as u64)
+}

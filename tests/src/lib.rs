@@ -1,7 +1,10 @@
 //! Test support for ashlog's end-to-end tests, crash loop and load
 //! generator: starting the real binaries ([`harness`]), a whole deployment
-//! ([`world`]), and an HTTP client for the log ([`client`]).
+//! ([`world`]), an HTTP client for the log ([`client`]), checking a log
+//! from outside ([`check`]) and the SIGKILL loop ([`crashloop`]).
 
+pub mod check;
 pub mod client;
+pub mod crashloop;
 pub mod harness;
 pub mod world;

@@ -11,4 +11,6 @@
 //! - `durability`: SIGKILL with submissions in flight, restart, nothing
 //!   acknowledged lost, checkpoints consistent.
 
+mod durability;
 mod server;
+mod witnessing;

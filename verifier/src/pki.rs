@@ -92,6 +92,21 @@ fn leaf_params(
     Ok(p)
 }
 
+/// How an issued leaf deviates from the agency profile (tests only).
+#[derive(Clone, Debug)]
+pub struct LeafOptions {
+    /// keyUsage digitalSignature (true in the profile).
+    pub digital_signature: bool,
+}
+
+impl Default for LeafOptions {
+    fn default() -> Self {
+        LeafOptions {
+            digital_signature: true,
+        }
+    }
+}
+
 /// A certification authority: certificate and key.
 pub struct Authority {
     issuer: rcgen::Issuer<'static, KeyPair>,
@@ -165,11 +180,34 @@ impl Authority {
         not_before: i64,
         not_after: i64,
     ) -> Result<Vec<u8>, PkiError> {
+        self.issue_with(
+            key,
+            name,
+            uri_san,
+            not_before,
+            not_after,
+            &LeafOptions::default(),
+        )
+    }
+
+    /// Like [`Authority::issue`], with profile deviations for tests that
+    /// check the log refuses them.
+    pub fn issue_with(
+        &self,
+        key: &P256SigningKey,
+        name: &Name,
+        uri_san: &str,
+        not_before: i64,
+        not_after: i64,
+        options: &LeafOptions,
+    ) -> Result<Vec<u8>, PkiError> {
         let spki =
             rcgen::SubjectPublicKeyInfo::from_der(key.public_key().spki_der()).map_err(rc)?;
-        let cert = leaf_params(name, uri_san, not_before, not_after)?
-            .signed_by(&spki, &self.issuer)
-            .map_err(rc)?;
+        let mut params = leaf_params(name, uri_san, not_before, not_after)?;
+        if !options.digital_signature {
+            params.key_usages = vec![KeyUsagePurpose::KeyEncipherment];
+        }
+        let cert = params.signed_by(&spki, &self.issuer).map_err(rc)?;
         Ok(cert.der().to_vec())
     }
 
