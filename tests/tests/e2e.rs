@@ -12,5 +12,8 @@
 //!   acknowledged lost, checkpoints consistent.
 
 mod durability;
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod server;
 mod witnessing;
