@@ -11,9 +11,9 @@
 //! - `durability`: SIGKILL with submissions in flight, restart, nothing
 //!   acknowledged lost, checkpoints consistent.
 
-mod durability;
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod durability;
 mod server;
 mod witnessing;
