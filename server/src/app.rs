@@ -297,6 +297,36 @@ pub async fn wait_for_signal() {
     }
 }
 
+/// Watches storage health: after an I/O error (a full disk, a failing
+/// device) storage refuses all work until reopened; this reopens it every
+/// 200 ms until that works, so reads recover even when no write comes to
+/// trigger it. The sequencer reloads its tree state itself after a failed
+/// commit.
+fn spawn_storage_doctor(storage: Arc<dyn Storage>, metrics: Arc<Metrics>) {
+    let weak = Arc::downgrade(&storage);
+    drop(storage);
+    let spawned = std::thread::Builder::new()
+        .name("storage-doctor".into())
+        .spawn(move || {
+            while let Some(storage) = weak.upgrade() {
+                if storage.healthy() {
+                    metrics.storage_healthy.set(1);
+                } else {
+                    metrics.storage_healthy.set(0);
+                    match storage.recover() {
+                        Ok(()) => tracing::info!("storage reopened after an I/O error"),
+                        Err(e) => tracing::warn!(error = %e, "storage still failing"),
+                    }
+                }
+                drop(storage);
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the storage doctor: {e}");
+    }
+}
+
 /// Opens the log's storage.
 pub fn open_storage(
     config: &Config,
@@ -436,6 +466,7 @@ pub async fn start(
         configuration_json,
         max_wait: Duration::from_secs(config.http.max_prefer_wait_secs),
     });
+    spawn_storage_doctor(service.storage.clone(), service.metrics.clone());
     let addr = listener.local_addr()?;
     let data = actix_web::web::Data::new(service.clone());
     let workers = config.http.workers.unwrap_or_else(|| {

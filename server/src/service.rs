@@ -322,7 +322,7 @@ impl LogService {
 
     /// Whether storage works (for /healthz).
     pub fn healthy(&self) -> bool {
-        self.metrics.storage_healthy.get() == 1
+        self.storage.healthy()
     }
 
     /// The entry digest of an index (for tests and the audit path).

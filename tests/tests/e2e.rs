@@ -15,5 +15,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod durability;
+mod faults;
 mod server;
 mod witnessing;

@@ -115,4 +115,7 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Bytes used on disk, for metrics.
     fn disk_bytes(&self) -> u64;
+
+    /// False after an I/O error, until [`Storage::recover`] succeeds.
+    fn healthy(&self) -> bool;
 }

@@ -31,6 +31,8 @@ pub struct RedbStorage {
     path: PathBuf,
     faults: Option<Arc<FaultSwitch>>,
     db: RwLock<Option<Database>>,
+    /// Set by any I/O error: redb refuses all work after one until reopened.
+    poisoned: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for RedbStorage {
@@ -113,6 +115,7 @@ impl RedbStorage {
             path: path.to_path_buf(),
             faults,
             db: RwLock::new(None),
+            poisoned: std::sync::atomic::AtomicBool::new(false),
         };
         s.reopen()?;
         Ok(s)
@@ -144,6 +147,8 @@ impl RedbStorage {
         }
         tx.commit()?;
         *guard = Some(db);
+        self.poisoned
+            .store(false, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 
@@ -158,7 +163,12 @@ impl RedbStorage {
         let db = guard
             .as_ref()
             .ok_or_else(|| StorageError::Io("database is closed after an I/O error".into()))?;
-        f(db)
+        let r = f(db);
+        if let Err(StorageError::Io(_)) = &r {
+            self.poisoned
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        r
     }
 }
 
@@ -266,7 +276,16 @@ impl Storage for RedbStorage {
     }
 
     fn recover(&self) -> Result<(), StorageError> {
-        self.reopen()
+        let r = self.reopen();
+        if r.is_err() {
+            self.poisoned
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        r
+    }
+
+    fn healthy(&self) -> bool {
+        !self.poisoned.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn disk_bytes(&self) -> u64 {
