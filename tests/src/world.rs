@@ -101,6 +101,13 @@ impl Agency {
     }
 }
 
+/// One deployment at a time per test process: each runs a log and three
+/// witnesses, and on two cores several at once would make timing-based
+/// assertions (a witness quorum within seconds) flaky. Tests that build a
+/// World therefore run one after another, whatever the test harness's
+/// thread count.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The deployment.
 pub struct World {
     /// Root of everything (deleted on drop).
@@ -123,6 +130,7 @@ pub struct World {
     pub log_vkeys: Vec<String>,
     /// Options it was built with.
     pub options: WorldOptions,
+    _serial: std::sync::MutexGuard<'static, ()>,
 }
 
 /// Now, unix seconds.
@@ -142,6 +150,9 @@ impl World {
     /// Builds and starts everything; returns once the log is healthy and
     /// its policy entry (entry 0) is published.
     pub fn start(options: WorldOptions) -> anyhow::Result<World> {
+        // A test that panicked while holding the lock poisoned it; the next
+        // one may still run.
+        let serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
         let dir = tempfile::Builder::new().prefix("ashlog-e2e-").tempdir()?;
         let root = Authority::new_root(
             &name("Test Agency Root CA"),
@@ -240,6 +251,7 @@ impl World {
             witnesses,
             log_vkeys: report.vkeys,
             options,
+            _serial: serial,
         };
         for i in 0..world.witnesses.len() {
             world.start_witness(i)?;
@@ -410,4 +422,15 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<PathBuf> {
     let p = dir.join(name);
     std::fs::write(&p, bytes).with_context(|| format!("write {}", p.display()))?;
     Ok(p)
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        // Stop the servers before their directory goes away; the serial lock
+        // (the last field) is released after everything else.
+        self.kill_log();
+        for i in 0..self.witnesses.len() {
+            self.kill_witness(i);
+        }
+    }
 }
