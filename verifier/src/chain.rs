@@ -501,7 +501,9 @@ fn find_issuing_anchor<'a>(
 }
 
 /// SHA-256 over (u32 BE length || DER) of each certificate.
-fn fingerprint_of(ders: &[Vec<u8>]) -> [u8; 32] {
+/// The fingerprint [`CertChain::fingerprint`] would give for these DERs,
+/// without parsing them: a cache can answer before any parsing work.
+pub fn fingerprint_of(ders: &[Vec<u8>]) -> [u8; 32] {
     let mut h = Sha256::new();
     for der in ders {
         // Lengths are at most MAX_CERT_BYTES, far below u32::MAX.
