@@ -8,7 +8,9 @@
 //!   idempotent registration.
 //! - `witnessing`: a log with three witnesses and quorum 2, witnesses
 //!   stopped and restarted, receipts that satisfy the policy.
+//! - `cli`: the `ashlog` binary as users drive it (assert_cmd).
 //! - `durability`: SIGKILL with submissions in flight, restart, nothing
 //!   acknowledged lost, checkpoints consistent.
 
+mod cli;
 mod server;
