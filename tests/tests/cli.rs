@@ -4,6 +4,9 @@
 //! auditor replays, a monitor watches. Tampered files, wrong policies and
 //! roots, and a forked log must each fail with exit 1 and say what is wrong.
 
+// Test helpers outside #[test] functions panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -990,4 +993,138 @@ fn forked_checkpoint_in_state_makes_verify_online_and_monitor_fail() {
     std::fs::write(&path, &same).unwrap();
     let out = citizen.run(&args).expect(1, "same-size fork");
     assert!(out.stdout.contains("roots differ"), "{}", out.stdout);
+}
+
+/// Registers `n` statements of `doc` signed by `agency` (subjects
+/// `<prefix>/<i>`) with `threads` parallel clients.
+fn register_bulk(
+    world: &World,
+    agency: &Agency,
+    doc: &Document,
+    prefix: &str,
+    n: usize,
+    threads: usize,
+) {
+    let payload = doc.statement.to_cbor();
+    let ct = doc.envelope.kind.content_type();
+    let iat = now() - 60;
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let payload = &payload;
+            s.spawn(move || {
+                let http = client::http();
+                for i in (t..n).step_by(threads) {
+                    let stmt = agency.sign_raw(ct, &format!("{prefix}/{i}"), payload, iat);
+                    let mut tries = 0;
+                    loop {
+                        let r = http
+                            .post(format!("{}/entries", world.url))
+                            .header("content-type", "application/cose")
+                            .body(stmt.clone())
+                            .send()
+                            .unwrap();
+                        let status = r.status().as_u16();
+                        if status == 303 || status == 201 {
+                            break;
+                        }
+                        tries += 1;
+                        assert!(
+                            tries < 50 && (status == 429 || status == 503),
+                            "POST answered {status}"
+                        );
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                }
+            });
+        }
+    });
+}
+
+/// `ashlog audit` of a log of 100,000 statements (plus its policy entry)
+/// built here through the real HTTP API: it replays every hash and
+/// verifies every statement, reports the right counts by issuer and kind,
+/// and the hashes-only replay agrees.
+#[test]
+fn audit_of_a_100000_entry_log_reports_the_right_counts() {
+    let world = World::start(WorldOptions {
+        registration: vec!["issuer_rate_per_sec = 1000000.0".into()],
+        ..WorldOptions::default()
+    })
+    .unwrap();
+    let auditor = User::new(&world, "auditor");
+    pin(&world, &auditor);
+    let wuxi = world.agency("https://dsj.wuxi.gov.cn").unwrap();
+    let notary = world.agency("https://notary.example.org").unwrap();
+    let mut correction = doc(fixtures::STATUS_UPDATE_CORRECTION);
+    if let ashlog::schema::Statement::Correction(c) = &mut correction.statement {
+        c.target.leaf_hash = "ab".repeat(32);
+    }
+    let mut endorsement = doc(fixtures::NOTARY_ENDORSEMENT);
+    if let ashlog::schema::Statement::Endorsement(e) = &mut endorsement.statement {
+        e.target.leaf_hash = "ab".repeat(32);
+    }
+    let started = std::time::Instant::now();
+    register_bulk(&world, &wuxi, &correction, "bulk/correction", 70_000, 8);
+    register_bulk(&world, &notary, &endorsement, "bulk/endorsement", 30_000, 8);
+    world
+        .wait_published(100_001, Duration::from_secs(300))
+        .unwrap_or_else(|e| {
+            world.dump_logs();
+            panic!("{e}")
+        });
+    eprintln!("built a 100,001-entry log in {:.1?}", started.elapsed());
+
+    let a = auditor
+        .run(&[
+            "audit",
+            &world.url,
+            "--policy",
+            "policy.txt",
+            "--roots",
+            "roots.pem",
+            "--json",
+        ])
+        .expect(0, "audit of 100,001 entries")
+        .json();
+    eprintln!(
+        "audit: {} entries in {:.2} s ({:.0} entries/s, signatures verified)",
+        a["entries_replayed"],
+        a["elapsed_secs"].as_f64().unwrap(),
+        a["entries_per_sec"].as_f64().unwrap()
+    );
+    assert_eq!(a["ok"], true);
+    assert_eq!(a["checkpoint"]["size"], 100_001);
+    assert_eq!(a["entries_replayed"], 100_001);
+    assert_eq!(a["statements_verified"], 100_000);
+    assert_eq!(a["by_kind"]["correction"], 70_000);
+    assert_eq!(a["by_kind"]["endorsement"], 30_000);
+    assert_eq!(a["by_kind"]["policy"], 1);
+    assert_eq!(a["corrections"].as_array().unwrap().len(), 70_000);
+    let issuers = a["by_issuer"].as_array().unwrap();
+    assert_eq!(issuers.len(), 2);
+    assert_eq!(issuers[0]["issuer"], "https://dsj.wuxi.gov.cn");
+    assert_eq!(issuers[0]["count"], 70_000);
+    assert_eq!(issuers[1]["issuer"], "https://notary.example.org");
+    assert_eq!(issuers[1]["count"], 30_000);
+
+    let h = auditor
+        .run(&[
+            "audit",
+            &world.url,
+            "--policy",
+            "policy.txt",
+            "--no-verify-signatures",
+            "--json",
+        ])
+        .expect(0, "hashes-only audit")
+        .json();
+    eprintln!(
+        "hashes-only replay: {} entries in {:.2} s ({:.0} entries/s)",
+        h["entries_replayed"],
+        h["elapsed_secs"].as_f64().unwrap(),
+        h["entries_per_sec"].as_f64().unwrap()
+    );
+    assert_eq!(h["ok"], true);
+    assert_eq!(h["entries_replayed"], 100_001);
+    assert_eq!(h["hashes_only"], true);
 }
