@@ -884,3 +884,94 @@ impl Replay<'_> {
         Ok((run.findings, new_pos))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ashlog::keys::P256SigningKey;
+    use ashlog::pki::{Authority, Name};
+    use ashlog::schema::{Document, fixtures};
+    use ashlog::statement::StatementHeader;
+
+    /// Where the time of re-verifying one statement goes (parse, ES256,
+    /// schema, hashing, the whole check with a warm chain cache). Run with
+    /// `cargo test -p ashlog --bin ashlog verify_entry_cost -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn verify_entry_cost_breakdown() {
+        let name = |cn: &str| Name {
+            common_name: cn.into(),
+            organization: "x".into(),
+            country: "CN".into(),
+        };
+        let root = Authority::new_root(&name("root"), 0, 4_000_000_000).unwrap();
+        let key = P256SigningKey::generate().unwrap();
+        let leaf = root
+            .issue(&key, &name("a"), "https://a.example", 0, 4_000_000_000)
+            .unwrap();
+        let doc = Document::from_toml(fixtures::STATUS_UPDATE_CORRECTION).unwrap();
+        let payload = doc.statement.to_cbor();
+        let stmts: Vec<Vec<u8>> = (0..2000)
+            .map(|i| {
+                StatementHeader {
+                    content_type: Kind::Correction.content_type().into(),
+                    iss: "https://a.example".into(),
+                    sub: format!("x/{i}"),
+                    iat: 1_700_000_000,
+                    signer: SignerId::X5Chain(vec![leaf.clone(), root.cert_der().to_vec()]),
+                }
+                .sign(&payload, &key)
+            })
+            .collect();
+        let t = Instant::now();
+        let parsed: Vec<SignedStatement> = stmts
+            .iter()
+            .map(|s| SignedStatement::parse(s).unwrap())
+            .collect();
+        eprintln!("parse: {:?}/stmt", t.elapsed() / 2000);
+        let t = Instant::now();
+        for s in &parsed {
+            s.verify_signature(key.public_key()).unwrap();
+        }
+        eprintln!("verify sig: {:?}/stmt", t.elapsed() / 2000);
+        let t = Instant::now();
+        for s in &parsed {
+            Statement::from_cbor(Kind::Correction, s.payload()).unwrap();
+        }
+        eprintln!("schema: {:?}/stmt", t.elapsed() / 2000);
+        let t = Instant::now();
+        for s in &stmts {
+            let _ = merkle::leaf_hash(&Sha256::digest(s));
+        }
+        eprintln!("hash: {:?}/stmt", t.elapsed() / 2000);
+        let anchors = TrustAnchors::from_pem(&root.cert_pem()).unwrap();
+        let inf = InForce {
+            entry: 0,
+            bytes: vec![],
+            policy: LogPolicy {
+                origin: "o".into(),
+                log_keys: vec![],
+                receipt_key_id: "00".into(),
+                leaf_rule: String::new(),
+                accepted_kinds: vec![Kind::Correction],
+                trust_anchors: vec![],
+                witness_policy: String::new(),
+                max_statement_bytes: 0,
+                max_clock_skew_secs: 0,
+                effective_at: String::new(),
+                previous_policy: None,
+            },
+            anchors,
+            generation: 0,
+        };
+        let cache = ChainCache::default();
+        let t = Instant::now();
+        for s in &stmts {
+            assert!(matches!(
+                verify_entry(s, Some(&inf), &cache),
+                Outcome::Verified(_)
+            ));
+        }
+        eprintln!("verify_entry: {:?}/stmt", t.elapsed() / 2000);
+    }
+}
