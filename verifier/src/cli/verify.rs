@@ -36,10 +36,11 @@ struct Plan {
 
 fn plan(args: VerifyArgs) -> Result<Plan> {
     let online = args.online.as_deref().map(LogUrl::parse).transpose()?;
-    let target = if online.is_some() && !Path::new(&args.target).exists() {
-        Target::Entry(plan::entry_id(&args.target)?)
-    } else {
-        Target::File(args.target.clone().into())
+    // With --online, an existing file wins over an entry id of the same
+    // spelling; anything that is not an entry id is read as a file.
+    let target = match args.target.parse::<EntryId>() {
+        Ok(id) if online.is_some() && !Path::new(&args.target).exists() => Target::Entry(id),
+        _ => Target::File(args.target.clone().into()),
     };
     let policy = match &args.trust.policy {
         Some(p) => plan::load_policy(p)?,
