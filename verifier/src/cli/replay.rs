@@ -893,6 +893,80 @@ mod tests {
     use ashlog::schema::{Document, fixtures};
     use ashlog::statement::StatementHeader;
 
+    fn leaves(n: u64) -> Vec<Hash> {
+        (0..n)
+            .map(|i| merkle::leaf_hash(&i.to_be_bytes()))
+            .collect()
+    }
+
+    #[test]
+    fn tree_root_and_tiles_match_the_library_at_every_edge() {
+        let all = leaves(65_536 + 600);
+        for size in [
+            1u64, 2, 255, 256, 257, 511, 512, 65_535, 65_536, 65_537, 66_136,
+        ] {
+            let mut tree = Tree::from_position(&Position::default()).unwrap();
+            let mut done = Vec::new();
+            for l in &all[..size as usize] {
+                tree.push(*l, &mut done);
+            }
+            assert_eq!(tree.root(), merkle::root(&all[..size as usize]), "{size}");
+            // Level-1 tiles hold the roots of full level-0 tiles.
+            let level1: Vec<Hash> = all[..size as usize]
+                .chunks(256)
+                .filter(|c| c.len() == 256)
+                .map(|c| ashlog::tile::full_tile_root(&tile_bytes(c)))
+                .collect();
+            let mut got: Vec<Hash> = done
+                .iter()
+                .filter(|(id, _)| id.level == 1)
+                .flat_map(|(_, h)| h.clone())
+                .collect();
+            for (id, h) in tree.partial_tiles() {
+                assert_eq!(
+                    Some(id.width),
+                    tile_width(id.level, id.index, size),
+                    "{size}"
+                );
+                if id.level == 1 {
+                    got.extend(h);
+                }
+            }
+            assert_eq!(got, level1, "{size}");
+        }
+    }
+
+    #[test]
+    fn tree_resumes_from_a_saved_position() {
+        let all = leaves(1000);
+        let mut tree = Tree::from_position(&Position::default()).unwrap();
+        let mut done = Vec::new();
+        for l in &all[..300] {
+            tree.push(*l, &mut done);
+        }
+        let pos = Position {
+            size: tree.size,
+            frontier: tree
+                .frontier
+                .iter()
+                .map(|(l, h)| (*l, h.to_hex()))
+                .collect(),
+            upper: tree
+                .upper
+                .iter()
+                .map(|t| t.iter().map(Hash::to_hex).collect())
+                .collect(),
+            ..Position::default()
+        };
+        let json = serde_json::to_string(&pos).unwrap();
+        let back: Position = serde_json::from_str(&json).unwrap();
+        let mut resumed = Tree::from_position(&back).unwrap();
+        for l in &all[300..] {
+            resumed.push(*l, &mut done);
+        }
+        assert_eq!(resumed.root(), merkle::root(&all));
+    }
+
     /// Where the time of re-verifying one statement goes (parse, ES256,
     /// schema, hashing, the whole check with a warm chain cache). Run with
     /// `cargo test -p ashlog --bin ashlog verify_entry_cost -- --ignored --nocapture`.
