@@ -8,12 +8,16 @@
 //!   idempotent registration.
 //! - `witnessing`: a log with three witnesses and quorum 2, witnesses
 //!   stopped and restarted, receipts that satisfy the policy.
+//! - `cli`: the `ashlog` binary as users drive it (assert_cmd).
 //! - `durability`: SIGKILL with submissions in flight, restart, nothing
-//!   acknowledged lost, checkpoints consistent.
+//!   acknowledged lost, checkpoints consistent (the short crash loop).
+//! - `faults`: injected disk-full, fsync and read errors: 503, nothing
+//!   acknowledged or signed, recovery.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cli;
 mod durability;
 mod faults;
 mod server;

@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use crate::verify::{Verified, VerifyError};
 
-fn time_of(unix: i64) -> String {
+/// A unix time as RFC 3339 (UTC), or the number if out of range.
+pub fn time_of(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|t| {
@@ -27,6 +28,12 @@ fn field(out: &mut String, label: &str, value: &str) {
 
 /// The human report of a successful verification.
 pub fn render(v: &Verified) -> String {
+    render_with(v, &[])
+}
+
+/// [`render`] with more labelled lines (e.g. the CLI's online checks)
+/// after the witness lines, before the final ✓ line.
+pub fn render_with(v: &Verified, extra: &[(&str, String)]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", v.payload.headline());
     let _ = writeln!(out);
@@ -69,6 +76,9 @@ pub fn render(v: &Verified) -> String {
     }
     field(&mut out, "Witnesses", wit.trim_end());
     field(&mut out, "Quorum", &format!("{}: met", v.quorum));
+    for (label, value) in extra {
+        field(&mut out, label, value);
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,

@@ -1,0 +1,321 @@
+//! The command line as clap sees it (the "low" stage): every flag defined
+//! once, with its help and an example per command. [`super::plan`] turns
+//! these into a validated plan before any network I/O.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  verified (or done; no anomaly)
+  1  verification failed, or an anomaly was found (the output says what and why)
+  2  usage or input error (bad arguments, unreadable or invalid file, refused by the log)
+  3  network error (the log could not be reached or answered with a server error)
+
+State: the last checkpoint this machine saw of each log is kept in --state-dir,
+else $ASHLOG_STATE_DIR, else $XDG_STATE_HOME/ashlog, else ~/.local/state/ashlog.
+
+Getting started (a citizen):
+  ashlog policy fetch https://log.example.org            # writes policy.txt and roots.pem: check them!
+  ashlog verify statement.scitt --policy policy.txt --roots roots.pem
+
+See verifier/CLI.md for the full guide and the --json fields.";
+
+/// Check data-destruction attestations: agencies sign and submit them to an
+/// ashlog transparency log, citizens verify them (offline from one file, or
+/// online against the log), auditors replay the whole log.
+#[derive(Debug, Parser)]
+#[command(name = "ashlog", version, after_help = EXIT_CODES, max_term_width = 100)]
+pub(crate) struct Cli {
+    /// Directory holding the last checkpoint seen of each log and monitor
+    /// state [default: $XDG_STATE_HOME/ashlog or ~/.local/state/ashlog].
+    #[arg(long, global = true, value_name = "DIR", env = "ASHLOG_STATE_DIR")]
+    pub(crate) state_dir: Option<PathBuf>,
+    /// No progress output and no warnings on stderr (errors still print).
+    #[arg(long, short, global = true)]
+    pub(crate) quiet: bool,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Agencies: create a signing key (and a certificate request for your CA).
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Agencies: write a commented statement template to fill in.
+    #[command(subcommand)]
+    Statement(StatementCommand),
+    /// Agencies: validate a statement (TOML or JSON) and sign it.
+    #[command(
+        after_help = "Example:\n  ashlog sign --key agency-key.pem --chain agency-chain.pem destruction.toml -o destruction.scitt"
+    )]
+    Sign(SignArgs),
+    /// Agencies: register a signed statement with a log, wait for its
+    /// witnessed receipt, verify it and save the Transparent Statement.
+    #[command(
+        after_help = "Example:\n  ashlog submit https://log.example.org destruction.scitt --policy policy.txt --roots roots.pem\n  (writes destruction.scitt.transparent.scitt and prints the entry id)"
+    )]
+    Submit(SubmitArgs),
+    /// Auditors, notaries: sign an endorsement of an entry of the log (its
+    /// target is filled in from the log: entry id and leaf hash).
+    #[command(
+        after_help = "Example:\n  ashlog endorse --log https://log.example.org --entry 1.1 --key notary-key.pem --chain notary-chain.pem endorsement.toml -o endorsement.scitt"
+    )]
+    Endorse(FollowUpArgs),
+    /// Agencies: sign a correction of an entry of the log (amendment, status
+    /// update, retraction...; its target is filled in from the log).
+    #[command(
+        after_help = "Example:\n  ashlog correct --log https://log.example.org --entry 1.1 --key agency-key.pem --chain agency-chain.pem correction.toml -o correction.scitt"
+    )]
+    Correct(FollowUpArgs),
+    /// Citizens: verify a Transparent Statement, offline from the file, or
+    /// online against the log (fork and rollback detection).
+    #[command(
+        after_help = "Examples:\n  ashlog verify wuxi-destruction.scitt --policy policy.txt --roots roots.pem\n  ashlog verify --online https://log.example.org 1.1 --policy policy.txt --roots roots.pem\n  ashlog verify wuxi-destruction.scitt --policy policy.txt --roots roots.pem --json\n\nJSON fields (--json): verified, failed_part, reason, entry_id, log, checkpoint_size,\ncheckpoint_root, leaf_hash, issuer, subject, signed_at, kind, headline, statement,\nsigner {subject, issuer, root}, witnesses [{name, cosigned, time}], quorum {rule, met},\nonline {latest_size, latest_root, receipt_consistent, saved_size, saved_consistent, conflict}.\nSee verifier/CLI.md."
+    )]
+    Verify(VerifyArgs),
+    /// Citizens: show an entry of a log with its endorsements and corrections.
+    #[command(
+        after_help = "Example:\n  ashlog show https://log.example.org 1.1 --policy policy.txt --roots roots.pem"
+    )]
+    Show(ShowArgs),
+    /// Citizens: get a log's policy (keys, witnesses, quorum) and trusted roots.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Auditors: replay the whole log: every hash up to the checkpoint, every
+    /// statement re-verified; summary by issuer and kind.
+    #[command(
+        after_help = "Examples:\n  ashlog audit https://log.example.org --roots roots.pem\n  ashlog audit https://log.example.org --policy policy.txt --roots roots.pem --json\n  ashlog audit https://log.example.org --policy policy.txt --no-verify-signatures\n\nJSON fields (--json): ok, log, checkpoint {size, root, note}, entries_replayed,\nstatements_verified, hashes_only, by_kind, by_issuer [{issuer, signer, count, by_kind}],\npolicies, corrections [{entry_id, kind, target}], failures [{entry_id, part, reason}],\nanomalies [{kind, entry_id, detail}], elapsed_secs, entries_per_sec."
+    )]
+    Audit(AuditArgs),
+    /// Monitors: replay only what is new since the last run (state in
+    /// --state-dir) and exit 1 on any anomaly.
+    #[command(
+        after_help = "Example (e.g. every 10 minutes from cron):\n  ashlog monitor https://log.example.org --policy policy.txt --roots roots.pem\n\nAnomalies (exit 1): a checkpoint inconsistent with one seen before (fork or rollback),\na statement that fails verification, an issuer outside --roots, a correction or\nretraction, a change of the log's policy. --json prints the same fields as audit."
+    )]
+    Monitor(AuditArgs),
+    /// Print shell completions.
+    #[command(
+        after_help = "Example:\n  ashlog completions bash > ~/.local/share/bash-completion/completions/ashlog"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeyCommand {
+    /// Create a P-256 signing key (PKCS#8 PEM, mode 0600) and, with --csr, a
+    /// certificate signing request naming your agency and its issuer URI.
+    #[command(
+        after_help = "Example:\n  ashlog key new -o agency-key.pem --csr agency.csr --name 'Wuxi Big Data Administration' \\\n    --org \"Wuxi Municipal People's Government\" --country CN --uri https://dsj.wuxi.gov.cn"
+    )]
+    New(KeyNewArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeyNewArgs {
+    /// Where to write the private key (never overwritten).
+    #[arg(short, long, value_name = "FILE", default_value = "agency-key.pem")]
+    pub(crate) out: PathBuf,
+    /// Also write a certificate signing request (PEM) to FILE.
+    #[arg(long, value_name = "FILE", requires_all = ["name", "uri"])]
+    pub(crate) csr: Option<PathBuf>,
+    /// Common name for the CSR, e.g. 'Wuxi Big Data Administration'.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) name: Option<String>,
+    /// Organisation for the CSR.
+    #[arg(long, value_name = "ORG", default_value = "")]
+    pub(crate) org: String,
+    /// Two-letter country code for the CSR.
+    #[arg(long, value_name = "CC", default_value = "CN")]
+    pub(crate) country: String,
+    /// Your issuer URI (the statements' `iss`), e.g. https://dsj.wuxi.gov.cn.
+    #[arg(long, value_name = "URI")]
+    pub(crate) uri: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StatementCommand {
+    /// Write a commented TOML template with every field of a kind.
+    #[command(after_help = "Example:\n  ashlog statement new destruction -o destruction.toml")]
+    New {
+        /// destruction, takedown, endorsement or correction.
+        #[arg(value_name = "KIND")]
+        kind: String,
+        /// Output file (never overwritten) [default: stdout].
+        #[arg(short, long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SignerArgs {
+    /// Your private key (PKCS#8 PEM), from `ashlog key new`.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: PathBuf,
+    /// Your certificate chain (PEM, your certificate first, then your CA's).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) chain: PathBuf,
+    /// Signing time (RFC 3339, e.g. 2023-03-02T12:00:00+08:00) [default: now].
+    #[arg(long, value_name = "TIME")]
+    pub(crate) signed_at: Option<String>,
+    /// Also check that the chain leads to one of these roots (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) roots: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SignArgs {
+    #[command(flatten)]
+    pub(crate) signer: SignerArgs,
+    /// The statement (TOML, or JSON if it ends in .json).
+    #[arg(value_name = "STATEMENT")]
+    pub(crate) input: PathBuf,
+    /// Output file [default: the input with .scitt].
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TrustArgs {
+    /// The log policy you trust (tlog-policy: log keys, witnesses, quorum).
+    #[arg(long, value_name = "FILE", env = "ASHLOG_POLICY")]
+    pub(crate) policy: Option<PathBuf>,
+    /// The root certificates you trust for agencies (PEM).
+    #[arg(long, value_name = "FILE", env = "ASHLOG_ROOTS")]
+    pub(crate) roots: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SubmitArgs {
+    /// The log's URL, e.g. https://log.example.org.
+    #[arg(value_name = "LOG_URL")]
+    pub(crate) log: String,
+    /// The signed statement.
+    #[arg(value_name = "STATEMENT")]
+    pub(crate) input: PathBuf,
+    /// Where to save the Transparent Statement [default: <STATEMENT>.transparent.scitt].
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+    /// Give up waiting for the witnessed receipt after this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    pub(crate) timeout: u64,
+    #[command(flatten)]
+    pub(crate) trust: TrustArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FollowUpArgs {
+    /// The log holding the entry.
+    #[arg(long, value_name = "LOG_URL")]
+    pub(crate) log: String,
+    /// The entry id, e.g. 1.1 [default: target.entry_id of the document].
+    #[arg(long, value_name = "ID")]
+    pub(crate) entry: Option<String>,
+    #[command(flatten)]
+    pub(crate) signer: SignerArgs,
+    /// The log policy you trust, to verify the entry first.
+    #[arg(long, value_name = "FILE", env = "ASHLOG_POLICY")]
+    pub(crate) policy: Option<PathBuf>,
+    /// The document (TOML, or JSON if it ends in .json).
+    #[arg(value_name = "STATEMENT")]
+    pub(crate) input: PathBuf,
+    /// Output file [default: the input with .scitt].
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// A Transparent Statement file, or with --online an entry id such as 1.1.
+    #[arg(value_name = "FILE|ENTRY")]
+    pub(crate) target: String,
+    /// Also check against the log at this URL: its latest checkpoint must be
+    /// consistent with the receipt's and with the last one this machine saw.
+    #[arg(long, value_name = "LOG_URL")]
+    pub(crate) online: Option<String>,
+    #[command(flatten)]
+    pub(crate) trust: TrustArgs,
+    /// Machine-readable output (see --help).
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// The log's URL.
+    #[arg(value_name = "LOG_URL")]
+    pub(crate) log: String,
+    /// The entry id, e.g. 1.1.
+    #[arg(value_name = "ENTRY")]
+    pub(crate) entry: String,
+    #[command(flatten)]
+    pub(crate) trust: TrustArgs,
+    /// Machine-readable output: {entry: <verify fields>, endorsements: [...], corrections: [...]}.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PolicyCommand {
+    /// Write a starting policy and roots file from the log's own
+    /// configuration. Pinning them is your decision: check them independently.
+    #[command(
+        after_help = "Example:\n  ashlog policy fetch https://log.example.org --policy-out policy.txt --roots-out roots.pem"
+    )]
+    Fetch {
+        /// The log's URL.
+        #[arg(value_name = "LOG_URL")]
+        log: String,
+        /// Where to write the policy (never overwritten without --force).
+        #[arg(long, value_name = "FILE", default_value = "policy.txt")]
+        policy_out: PathBuf,
+        /// Where to write the trusted roots.
+        #[arg(long, value_name = "FILE", default_value = "roots.pem")]
+        roots_out: PathBuf,
+        /// Overwrite existing files.
+        #[arg(long)]
+        force: bool,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AuditArgs {
+    /// The log's URL.
+    #[arg(value_name = "LOG_URL")]
+    pub(crate) log: String,
+    /// The log policy you trust [default: the log's own, with a warning].
+    #[arg(long, value_name = "FILE", env = "ASHLOG_POLICY")]
+    pub(crate) policy: Option<PathBuf>,
+    /// Flag statements whose certificate chain does not lead to one of these
+    /// roots (PEM) as from an unknown issuer.
+    #[arg(long, value_name = "FILE", env = "ASHLOG_ROOTS")]
+    pub(crate) roots: Option<PathBuf>,
+    /// Replay hashes only: entry bundles and tiles up to the checkpoint root;
+    /// statements, signatures and schemas are not checked.
+    #[arg(long)]
+    pub(crate) no_verify_signatures: bool,
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    pub(crate) parallel: usize,
+    /// Machine-readable output (see --help).
+    #[arg(long)]
+    pub(crate) json: bool,
+}
