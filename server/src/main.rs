@@ -97,6 +97,18 @@ enum Command {
         #[arg(long, hide = true)]
         danger_fault_file: Option<PathBuf>,
     },
+    /// Print the log's verifier keys (C2SP vkeys), one per line: what
+    /// witnesses add with `ashlog-witness add-log` and citizens pin.
+    ///
+    /// Example:
+    ///   ashlog-witness add-log --dir witness log.example.org/ashlog/1 \
+    ///     $(ashlog-server vkeys --config /srv/ashlog/ashlog.toml)
+    #[command(verbatim_doc_comment)]
+    Vkeys {
+        /// The config file.
+        #[arg(long, default_value = "ashlog.toml")]
+        config: PathBuf,
+    },
     /// Add trust anchors (CA certificates) to a log; the next serve records
     /// the new policy on the log.
     ///
@@ -196,6 +208,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot listen on {}", cfg.listen))?;
             let log = app::start(&cfg, listener, faults).await?;
             log.serve_until_signal().await;
+            Ok(())
+        }
+        Command::Vkeys { config } => {
+            let cfg = Config::load(&config)?;
+            for v in app::load_keys(&cfg)?.verifiers() {
+                println!("{}", v.to_vkey());
+            }
             Ok(())
         }
         Command::AddAnchor { config, pems } => {

@@ -15,7 +15,9 @@ use ashlog::statement::{SignedStatement, SignerId, StatementHeader};
 use ashlog::verify::{verify_statement, verify_transparent_statement};
 
 use super::Ctx;
-use super::args::{FollowUpArgs, KeyNewArgs, SignArgs, SignerArgs, SubmitArgs};
+use super::args::{
+    CaIssueArgs, CaNewArgs, FollowUpArgs, KeyNewArgs, SignArgs, SignerArgs, SubmitArgs,
+};
 use super::error::{Code, NetError, fail};
 use super::http::Log;
 use super::output::{note, print};
@@ -68,6 +70,95 @@ pub(crate) fn key_new(a: KeyNewArgs) -> Result<Code> {
         ));
     }
     print(&msg)?;
+    Ok(Code::Ok)
+}
+
+fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+pub(crate) fn ca_new(a: CaNewArgs) -> Result<Code> {
+    plan::fresh_output(&a.key)?;
+    plan::fresh_output(&a.cert)?;
+    let now = unix_now();
+    let ca = pki::Authority::new_root(
+        &Name {
+            common_name: a.name.clone(),
+            organization: a.org.clone(),
+            country: a.country.clone(),
+        },
+        now - 3600,
+        now + i64::from(a.days) * 86_400,
+    )
+    .map_err(|e| fail(e, "check --name and --country"))?;
+    write_secret_file(&a.key, ca.key_pem().as_bytes()).map_err(|e| {
+        fail(
+            format!("cannot write {}: {e}", a.key.display()),
+            "choose another --key",
+        )
+    })?;
+    write_file_atomic(&a.cert, ca.cert_pem().as_bytes()).map_err(|e| {
+        fail(
+            format!("cannot write {}: {e}", a.cert.display()),
+            "choose another --cert",
+        )
+    })?;
+    print(&format!(
+        "Wrote the CA key to {} (readable only by you) and its certificate to {}.\n\
+         Give the certificate to the log operator as a trust anchor\n  \
+         (ashlog-server init --anchor {} ..., or ashlog-server add-anchor {}),\n\
+         and to citizens as the roots file. Issue agency certificates with:\n  \
+         ashlog ca issue --key {} --cert {} agency.csr -o agency-chain.pem\n",
+        a.key.display(),
+        a.cert.display(),
+        a.cert.display(),
+        a.cert.display(),
+        a.key.display(),
+        a.cert.display()
+    ))?;
+    Ok(Code::Ok)
+}
+
+pub(crate) fn ca_issue(a: CaIssueArgs) -> Result<Code> {
+    plan::fresh_output(&a.out)?;
+    let read = |p: &PathBuf| {
+        std::fs::read_to_string(p).map_err(|e| {
+            fail(
+                format!("cannot read {}: {e}", p.display()),
+                "check the path",
+            )
+        })
+    };
+    let key = zeroize::Zeroizing::new(read(&a.key)?);
+    let ca = pki::Authority::load(&read(&a.cert)?, &key).map_err(|e| {
+        fail(
+            e,
+            "--key and --cert must be the CA's PKCS#8 key and its certificate",
+        )
+    })?;
+    let now = unix_now();
+    let (leaf, uri) = ca
+        .issue_for_csr(&read(&a.csr)?, now - 3600, now + i64::from(a.days) * 86_400)
+        .map_err(|e| {
+            fail(
+                e,
+                "create the request with: ashlog key new --csr agency.csr --name ... --uri ...",
+            )
+        })?;
+    let chain = format!("{}{}", pki::to_pem("CERTIFICATE", &leaf), ca.cert_pem());
+    write_file_atomic(&a.out, chain.as_bytes()).map_err(|e| {
+        fail(
+            format!("cannot write {}: {e}", a.out.display()),
+            "choose another -o",
+        )
+    })?;
+    print(&format!(
+        "Issued a certificate for issuer URI {uri}, valid {} days; wrote the chain to {}.\n\
+         Sign statements with: ashlog sign --key <agency key> --chain {} statement.toml\n",
+        a.days,
+        a.out.display(),
+        a.out.display()
+    ))?;
     Ok(Code::Ok)
 }
 

@@ -47,6 +47,10 @@ pub(crate) enum Command {
     /// Agencies: write a commented statement template to fill in.
     #[command(subcommand)]
     Statement(StatementCommand),
+    /// Test deployments: a certificate authority for agencies (a real
+    /// deployment uses its government PKI).
+    #[command(subcommand)]
+    Ca(CaCommand),
     /// Agencies: validate a statement (TOML or JSON) and sign it.
     #[command(
         after_help = "Example:\n  ashlog sign --key agency-key.pem --chain agency-chain.pem destruction.toml -o destruction.scitt"
@@ -146,6 +150,64 @@ pub(crate) struct KeyNewArgs {
     /// Your issuer URI (the statements' `iss`), e.g. https://dsj.wuxi.gov.cn.
     #[arg(long, value_name = "URI")]
     pub(crate) uri: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CaCommand {
+    /// Create a root CA (P-256): its certificate (give it to the log as a
+    /// trust anchor, and to citizens as roots.pem) and its key (0600).
+    #[command(
+        after_help = "Example:\n  ashlog ca new --name 'Jiangsu Government Test CA' --org 'Jiangsu Provincial Government' \\\n    --key ca-key.pem --cert ca.pem"
+    )]
+    New(CaNewArgs),
+    /// Issue an agency certificate for a certificate request (from `ashlog key
+    /// new --csr`): keyUsage digitalSignature, the request's issuer URI as its
+    /// only SAN. Writes the chain (agency certificate, then the CA's) as PEM.
+    #[command(
+        after_help = "Example:\n  ashlog ca issue --key ca-key.pem --cert ca.pem --days 730 agency.csr -o agency-chain.pem"
+    )]
+    Issue(CaIssueArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CaNewArgs {
+    /// Common name of the CA.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) name: String,
+    /// Organisation.
+    #[arg(long, value_name = "ORG", default_value = "")]
+    pub(crate) org: String,
+    /// Two-letter country code.
+    #[arg(long, value_name = "CC", default_value = "CN")]
+    pub(crate) country: String,
+    /// Where to write the CA's private key (never overwritten, mode 0600).
+    #[arg(long, value_name = "FILE", default_value = "ca-key.pem")]
+    pub(crate) key: PathBuf,
+    /// Where to write the CA's certificate.
+    #[arg(long, value_name = "FILE", default_value = "ca.pem")]
+    pub(crate) cert: PathBuf,
+    /// Validity in days, from now.
+    #[arg(long, default_value_t = 3650)]
+    pub(crate) days: u32,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CaIssueArgs {
+    /// The CA's private key.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: PathBuf,
+    /// The CA's certificate.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) cert: PathBuf,
+    /// The agency's certificate request.
+    #[arg(value_name = "CSR")]
+    pub(crate) csr: PathBuf,
+    /// Where to write the chain (never overwritten).
+    #[arg(short, long, value_name = "FILE", default_value = "agency-chain.pem")]
+    pub(crate) out: PathBuf,
+    /// Validity in days, from now.
+    #[arg(long, default_value_t = 730)]
+    pub(crate) days: u32,
 }
 
 #[derive(Debug, Subcommand)]

@@ -66,6 +66,8 @@ fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Statement(args::StatementCommand::New { kind, out }) => {
             agency::statement_new(&kind, out)
         }
+        Command::Ca(args::CaCommand::New(a)) => agency::ca_new(a),
+        Command::Ca(args::CaCommand::Issue(a)) => agency::ca_issue(a),
         Command::Sign(a) => agency::sign(a),
         Command::Submit(a) => agency::submit(a, &ctx),
         Command::Endorse(a) => agency::follow_up(a, ashlog::schema::Kind::Endorsement, &ctx),
