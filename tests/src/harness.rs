@@ -27,8 +27,53 @@ pub fn bin_dir() -> PathBuf {
     dir
 }
 
-/// Path of a workspace binary, checked to exist.
+/// Builds the workspace's binaries once per process when running under
+/// cargo. `cargo test --workspace` compiles other packages' binaries only as
+/// unit-test harnesses, so on a fresh clone `target/debug/ashlog-server`
+/// would not exist, and on a developer's machine it could be stale. Cargo
+/// releases its build lock before running tests, so the nested build is
+/// safe; outside cargo (the crash loop, the load generator) the binaries
+/// must already be built and are only checked for.
+fn ensure_built() -> anyhow::Result<()> {
+    static BUILT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    let result = BUILT.get_or_init(|| {
+        if std::env::var_os("ASHLOG_BIN_DIR").is_some() {
+            return Ok(());
+        }
+        let Some(cargo) = std::env::var_os("CARGO") else {
+            return Ok(());
+        };
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut cmd = Command::new(cargo);
+        cmd.arg("build")
+            .arg("--quiet")
+            .arg("--manifest-path")
+            .arg(workspace.join("Cargo.toml"))
+            .args([
+                "-p",
+                "ashlog-server",
+                "-p",
+                "ashlog-witness",
+                "-p",
+                "ashlog",
+            ])
+            .arg("--bins");
+        if bin_dir().ends_with("release") {
+            cmd.arg("--release");
+        }
+        match cmd.status() {
+            Ok(s) if s.success() => Ok(()),
+            Ok(s) => Err(format!("building the binaries failed ({s})")),
+            Err(e) => Err(format!("could not run cargo to build the binaries: {e}")),
+        }
+    });
+    result.clone().map_err(anyhow::Error::msg)
+}
+
+/// Path of a workspace binary, built if running under cargo, checked to
+/// exist.
 pub fn bin(name: &str) -> anyhow::Result<PathBuf> {
+    ensure_built()?;
     let p = bin_dir().join(name);
     if !p.exists() {
         bail!(
