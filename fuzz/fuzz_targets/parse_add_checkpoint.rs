@@ -15,9 +15,8 @@ fuzz_target!(|data: &[u8]| {
     let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
     if let Ok(out) = ashlog_witness::process_add_checkpoint(&witness, body, now) {
         // What it stored is what it will read back next time.
-        let again = witness.checkpoint_by_origin_hash(&ashlog_witness::origin_hash(
-            &out.checkpoint.origin,
-        ));
+        let again =
+            witness.checkpoint_by_origin_hash(&ashlog_witness::origin_hash(&out.checkpoint.origin));
         assert_eq!(again.ok().flatten(), Some(out.stored_note));
     }
 });

@@ -17,7 +17,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(chain) = CertChain::from_der_list(ders) {
         let _ = chain.fingerprint();
         if let Ok(v) = chain.validate(ashlog_fuzz::anchors(), &[t]) {
-            let _ = (v.leaf_subject(), v.leaf_issuer(), v.has_uri_san("https://x"));
+            let _ = (
+                v.leaf_subject(),
+                v.leaf_issuer(),
+                v.has_uri_san("https://x"),
+            );
         }
     }
 });

@@ -134,7 +134,14 @@ impl WitnessStore for MemStore {
     }
 
     fn evidence(&self) -> Result<Vec<Evidence>, StoreError> {
-        Ok(self.evidence.lock().expect("lock").iter().rev().cloned().collect())
+        Ok(self
+            .evidence
+            .lock()
+            .expect("lock")
+            .iter()
+            .rev()
+            .cloned()
+            .collect())
     }
 
     fn evidence_count(&self) -> Result<u64, StoreError> {
@@ -158,7 +165,10 @@ pub fn witness(held: u8) -> WitnessState {
         }
         2 => {
             let note = ashlog::note::Note::parse(DEMO_CHECKPOINT).expect("demo checkpoint");
-            Some(format!("{}\n\u{2014} {DEMO_ORIGIN} AAAAAAAA\n", note.text()))
+            Some(format!(
+                "{}\n\u{2014} {DEMO_ORIGIN} AAAAAAAA\n",
+                note.text()
+            ))
         }
         _ => None,
     };

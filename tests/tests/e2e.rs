@@ -10,5 +10,9 @@
 //!   stopped and restarted, receipts that satisfy the policy.
 //! - `durability`: SIGKILL with submissions in flight, restart, nothing
 //!   acknowledged lost, checkpoints consistent.
+//! - `hostile`: malformed, oversized, truncated, slow and numerous requests
+//!   to the log and the witness: 4xx or a cut-off connection within a bound,
+//!   nothing appended, memory bounded, everyone else still served.
 
+mod hostile;
 mod server;
