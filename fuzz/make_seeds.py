@@ -17,8 +17,10 @@ restarted with `ashlog-server serve --config DEMO_DIR/log/ashlog.toml`:
 
 Other seeds come from the library's own test vectors (statement and receipt
 hex in verifier/src, fixtures in verifier/fixtures, checkpoint vectors). The
-fuzz targets' fixed keys and anchors (fuzz/data/) must come from the same
-demo run, or the deep seeds stop verifying. Run `cargo fuzz cmin` after.
+fuzz targets' fixed keys and anchors (fuzz/data/: DEMO_DIR/roots.pem,
+policy.txt, pki/wuxi-bigdata-{chain,key}.pem, and the fetched checkpoint
+and level-0 tile) must come from the same demo run, or the deep seeds stop
+verifying. Run `cargo fuzz cmin` after.
 """
 
 import base64
@@ -173,6 +175,9 @@ def main():
     for name, p in payloads.items():
         put("parse_schema", name, p)
         put("parse_cbor", name + ".payload", p)
+        # Kind byte (index into Kind::ALL), then the payload, for every kind.
+        for k in range(5):
+            put("parse_signed_payload", f"{name}.k{k}", bytes([k]) + p)
 
     # Authoring documents, TOML and the same as JSON.
     for f in sorted(os.listdir(os.path.join(verifier, "fixtures"))):

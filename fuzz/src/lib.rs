@@ -23,6 +23,16 @@ pub const DEMO_POLICY: &str = include_str!("../data/demo-policy.txt");
 pub const DEMO_CHECKPOINT: &[u8] = include_bytes!("../data/demo-checkpoint.note");
 /// Level-0 tile of the demo log at size 5: its five leaf hashes.
 pub const DEMO_TILE0: &[u8] = include_bytes!("../data/demo-tile0.p5");
+/// The demo agency's certificate chain (leaf, intermediate) and its key:
+/// throwaway material made by `ashlog-server demo`, committed so that the
+/// structure-aware target can sign what it mutates.
+pub const DEMO_AGENCY_CHAIN: &str = include_str!("../data/demo-agency-chain.pem");
+/// See [`DEMO_AGENCY_CHAIN`].
+pub const DEMO_AGENCY_KEY: &str = include_str!("../data/demo-agency-key.pem");
+/// The demo agency's issuer URI (its certificate's URI SAN).
+pub const DEMO_ISS: &str = "https://dsj.wuxi.gov.cn";
+/// Signing time of the demo statements (2023-03-02T04:00:00Z).
+pub const DEMO_IAT: i64 = 1_677_729_600;
 /// The demo log's origin.
 pub const DEMO_ORIGIN: &str = "demo.ashlog.invalid/wuxi";
 
@@ -62,6 +72,30 @@ pub fn note_keys() -> &'static [VerifierKey] {
         );
         keys
     })
+}
+
+/// Signs `payload` as a statement of `kind` by the demo agency, so that
+/// mutated payloads get past the signature and chain checks to the schema.
+pub fn sign_as_demo_agency(kind: ashlog::schema::Kind, payload: &[u8]) -> Vec<u8> {
+    use ashlog::keys::P256SigningKey;
+    use ashlog::statement::{SignerId, StatementHeader};
+    static K: OnceLock<(P256SigningKey, Vec<Vec<u8>>)> = OnceLock::new();
+    let (key, chain) = K.get_or_init(|| {
+        let key = P256SigningKey::from_pkcs8_pem(DEMO_AGENCY_KEY).expect("demo key");
+        let chain = ashlog::chain::CertChain::from_pem(DEMO_AGENCY_CHAIN)
+            .expect("demo chain")
+            .ders()
+            .to_vec();
+        (key, chain)
+    });
+    StatementHeader {
+        content_type: kind.content_type().to_string(),
+        iss: DEMO_ISS.to_string(),
+        sub: "fuzz".to_string(),
+        iat: DEMO_IAT,
+        signer: SignerId::X5Chain(chain.clone()),
+    }
+    .sign(payload, key)
 }
 
 /// Splits `data` into frames of `u16` big-endian length then bytes; a short

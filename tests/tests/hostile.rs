@@ -699,11 +699,17 @@ fn hostile_requests_to_the_log_get_4xx_and_it_keeps_serving() {
     assert_4xx_or_closed(log, "connection that never sends a byte", o, t, &url);
     register_next(&world, &agency, &mut next);
 
-    // 5. Thousands of idle connections, then a normal client.
+    // 5. Thousands of idle connections, then a normal client. Each idle
+    // connection makes one request and then sits in keep-alive (30 s), so
+    // all of them are open at once even on a loaded machine (a connection
+    // that never sends a byte is cut after 5 s, as checked above).
     let started = Instant::now();
     let mut idle = Vec::with_capacity(IDLE_CONNECTIONS);
     for _ in 0..IDLE_CONNECTIONS {
-        idle.push(TcpStream::connect_timeout(&addr, BOUND).unwrap());
+        let mut s = TcpStream::connect_timeout(&addr, BOUND).unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        idle.push(s);
     }
     let opened = started.elapsed();
     let served = Instant::now();
@@ -716,11 +722,16 @@ fn hostile_requests_to_the_log_get_4xx_and_it_keeps_serving() {
         took.as_secs_f64()
     );
     assert!(took < BOUND);
+    let pid = world.log.as_ref().unwrap().process.id();
+    let rss = rss_kib(pid);
+    eprintln!(
+        "HOSTILE | {log} | resident memory with {IDLE_CONNECTIONS} connections open | {rss} KiB | -"
+    );
+    assert!(rss < MAX_RSS_KIB, "log RSS {rss} KiB");
     drop(idle);
     healthy(&url);
 
     // 6. Memory, and the log still publishes what it accepted.
-    let pid = world.log.as_ref().unwrap().process.id();
     let rss = rss_kib(pid);
     eprintln!("HOSTILE | {log} | resident memory after the suite | {rss} KiB | -");
     assert!(rss < MAX_RSS_KIB, "log RSS {rss} KiB");
