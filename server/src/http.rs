@@ -21,6 +21,12 @@ use crate::service::{LogService, Lookup, Registered, ServiceError};
 /// Media type of concise problem details (RFC 9290).
 pub const PROBLEM_CBOR: &str = "application/concise-problem-details+cbor";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Longest a client may take to send a statement's body once its head has
+/// arrived (actix's `client_request_timeout` covers only the head). A
+/// 64 KiB statement needs 13 KB/s to make it; a client slower than that is
+/// more likely holding a connection open on purpose (slowloris) than
+/// registering, and gets a 408.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A problem-details response: `{-1: title, -2: detail}`.
 pub fn problem(status: StatusCode, title: &str, detail: &str) -> HttpResponse {
@@ -177,21 +183,40 @@ async fn post_entries(req: HttpRequest, mut payload: web::Payload, svc: Svc) -> 
         return too_large();
     }
     let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        match chunk {
-            Ok(c) => {
-                if body.len() + c.len() > MAX_STATEMENT_BYTES {
-                    return too_large();
+    let read = tokio::time::timeout(BODY_READ_TIMEOUT, async {
+        while let Some(chunk) = payload.next().await {
+            match chunk {
+                Ok(c) => {
+                    if body.len() + c.len() > MAX_STATEMENT_BYTES {
+                        return Err(too_large());
+                    }
+                    body.extend_from_slice(&c);
                 }
-                body.extend_from_slice(&c);
+                Err(e) => {
+                    return Err(problem(
+                        StatusCode::BAD_REQUEST,
+                        "Malformed request",
+                        &format!("reading the body failed: {e}"),
+                    ));
+                }
             }
-            Err(e) => {
-                return problem(
-                    StatusCode::BAD_REQUEST,
-                    "Malformed request",
-                    &format!("reading the body failed: {e}"),
-                );
-            }
+        }
+        Ok(())
+    })
+    .await;
+    match read {
+        Ok(Ok(())) => {}
+        Ok(Err(resp)) => return resp,
+        Err(_) => {
+            svc.metrics.submission("body_timeout");
+            return problem(
+                StatusCode::REQUEST_TIMEOUT,
+                "Request Timeout",
+                &format!(
+                    "the body did not arrive within {} s",
+                    BODY_READ_TIMEOUT.as_secs()
+                ),
+            );
         }
     }
     match svc.register(&body, prefer_wait(&req)).await {

@@ -13,6 +13,9 @@
 //!   acknowledged lost, checkpoints consistent (the short crash loop).
 //! - `faults`: injected disk-full, fsync and read errors: 503, nothing
 //!   acknowledged or signed, recovery.
+//! - `hostile`: malformed, oversized, truncated, slow and numerous requests
+//!   to the log and the witness: 4xx or a cut-off connection within a bound,
+//!   nothing appended, memory bounded, everyone else still served.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -20,5 +23,6 @@
 mod cli;
 mod durability;
 mod faults;
+mod hostile;
 mod server;
 mod witnessing;

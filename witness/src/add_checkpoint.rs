@@ -81,6 +81,13 @@ pub enum AddError {
         /// The cap.
         limit: usize,
     },
+    /// The body did not arrive within the HTTP layer's deadline (408): a
+    /// client too slow to be anything but a connection hog.
+    #[error("the request body did not arrive within {secs} s")]
+    BodyTimeout {
+        /// The deadline, in seconds.
+        secs: u64,
+    },
     /// The checkpoint's origin is not a log this witness is configured for
     /// (404).
     #[error("unknown log origin {0:?}: this witness is not configured for it")]
@@ -145,6 +152,7 @@ impl AddError {
         match self {
             AddError::Malformed(_) => "malformed",
             AddError::BodyTooLarge { .. } => "body_too_large",
+            AddError::BodyTimeout { .. } => "body_timeout",
             AddError::UnknownOrigin(_) => "unknown_origin",
             AddError::BadLogSignature(_) => "bad_log_signature",
             AddError::OldLargerThanSize { .. } => "old_larger_than_size",

@@ -2,7 +2,7 @@
 //!
 //! | request | answer |
 //! |---|---|
-//! | `POST /add-checkpoint` | tlog-witness: 200 cosignature line(s), or 400/403/404/409/413/422/500 |
+//! | `POST /add-checkpoint` | tlog-witness: 200 cosignature line(s), or 400/403/404/408/409/413/422/500 |
 //! | `GET /<hex sha256(origin)>/checkpoint` | the latest cosigned checkpoint note, 404 if none |
 //! | `GET /evidence` | JSON array of [`crate::evidence::Evidence`], newest first |
 //! | `GET /healthz` | 200 `ok` |
@@ -29,7 +29,7 @@ use actix_web::dev::ServerHandle;
 use actix_web::error::PayloadError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use actix_web::{App, HttpResponse, HttpServer, ResponseError, web};
+use actix_web::{App, FromRequest, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
 use tracing::{error, info, warn};
 
 use crate::add_checkpoint::{
@@ -47,6 +47,7 @@ impl ResponseError for AddError {
         match self {
             AddError::Malformed(_) | AddError::OldLargerThanSize { .. } => StatusCode::BAD_REQUEST,
             AddError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AddError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             AddError::UnknownOrigin(_) => StatusCode::NOT_FOUND,
             AddError::BadLogSignature(_) => StatusCode::FORBIDDEN,
             AddError::StaleOld { .. } => StatusCode::CONFLICT,
@@ -91,13 +92,32 @@ fn payload_error(e: &actix_web::Error) -> AddError {
     }
 }
 
+/// Longest a client may take to send an add-checkpoint body once its head
+/// has arrived (actix's `client_request_timeout` covers only the head). A
+/// 128 KiB body needs 26 KB/s to make it; a client slower than that is
+/// more likely holding a connection open on purpose (slowloris) than
+/// pushing a checkpoint, and gets a 408.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(5);
+
 async fn add_checkpoint(
     state: web::Data<WitnessState>,
-    body: Result<web::Bytes, actix_web::Error>,
+    req: HttpRequest,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AddError> {
+    // The `Bytes` extractor (with the `PayloadConfig` limit, which checks
+    // Content-Length before reading anything), under a deadline.
+    let mut payload = payload.into_inner();
+    let body = tokio::time::timeout(
+        BODY_READ_TIMEOUT,
+        <web::Bytes as FromRequest>::from_request(&req, &mut payload),
+    )
+    .await;
     let result = match body {
-        Err(e) => Err(payload_error(&e)),
-        Ok(body) => {
+        Err(_) => Err(AddError::BodyTimeout {
+            secs: BODY_READ_TIMEOUT.as_secs(),
+        }),
+        Ok(Err(e)) => Err(payload_error(&e)),
+        Ok(Ok(body)) => {
             let st = state.clone();
             web::block(move || process_add_checkpoint(&st, &body, SystemTime::now()))
                 .await

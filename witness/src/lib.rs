@@ -71,6 +71,8 @@ pub use config::{
     policy_line,
 };
 pub use evidence::{Evidence, EvidenceKind, MAX_EVIDENCE_PER_ORIGIN};
-pub use http::{RunningWitness, StartError, TLOG_SIZE_CONTENT_TYPE, routes, start};
+pub use http::{
+    BODY_READ_TIMEOUT, RunningWitness, StartError, TLOG_SIZE_CONTENT_TYPE, routes, start,
+};
 pub use metrics::Metrics;
 pub use store::{RedbStore, StoreError, Swap, WitnessStore};

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a bounded time and fails on any crash.
+#
+#   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default 60, all targets)
+#
+# Installs cargo-fuzz (crates.io) if it is missing. Runs on stable Rust
+# without a sanitizer (`-s none`); set FUZZ_SANITIZER=address together with
+# RUSTC_BOOTSTRAP=1 for an AddressSanitizer run. Each target starts from a
+# scratch copy of its committed corpus (fuzz/work/, ignored by git), so a
+# run never rewrites fuzz/corpus/. Crash inputs land in
+# fuzz/artifacts/<target>/; reproduce one with
+#   cargo fuzz run -s none <target> fuzz/artifacts/<target>/crash-...
+# Prints a table of executions per target (for RELIABILITY.md).
+set -euo pipefail
+
+secs="${1:-60}"
+shift || true
+here="$(cd "$(dirname "$0")" && pwd)"
+cd "$here"
+sanitizer="${FUZZ_SANITIZER:-none}"
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "installing cargo-fuzz" >&2
+    cargo install cargo-fuzz --locked
+fi
+
+if [ "$#" -gt 0 ]; then
+    targets=("$@")
+else
+    mapfile -t targets < <(cargo fuzz list)
+fi
+
+cargo fuzz build -s "$sanitizer" >&2
+
+mkdir -p work artifacts
+failed=()
+rows=()
+for t in "${targets[@]}"; do
+    rm -rf "work/$t"
+    mkdir -p "work/$t" "artifacts/$t"
+    if [ -d "corpus/$t" ]; then
+        cp -r "corpus/$t/." "work/$t/"
+    fi
+    log="work/$t.log"
+    echo "fuzzing $t for ${secs}s" >&2
+    status=ok
+    # -rss_limit_mb bounds every input's memory; -timeout flags any input
+    # that takes longer than 10 s (a hang is a bug too).
+    if ! cargo fuzz run -s "$sanitizer" "$t" "work/$t" -- \
+        -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 >"$log" 2>&1; then
+        status=CRASH
+        failed+=("$t")
+        tail -n 40 "$log" >&2
+    fi
+    execs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n1)"
+    cov="$(grep -o 'cov: [0-9]*' "$log" | tail -n1 | grep -o '[0-9]*')"
+    rows+=("$(printf '| %-28s | %12s | %6s | %-5s |' "$t" "${execs:-?}" "${cov:-?}" "$status")")
+done
+
+printf '\n| %-28s | %12s | %6s | %-5s |\n' target executions cov result
+printf '|%s|%s|%s|%s|\n' "------------------------------" "--------------" "--------" "-------"
+printf '%s\n' "${rows[@]}"
+
+if [ "${#failed[@]}" -gt 0 ]; then
+    echo "crashes in: ${failed[*]} (inputs under fuzz/artifacts/)" >&2
+    exit 1
+fi
