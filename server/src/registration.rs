@@ -196,8 +196,9 @@ impl Registrar {
         now: i64,
         metrics: &Metrics,
     ) -> Result<ValidatedChain, RegistrationError> {
-        let chain = CertChain::from_der_list(ders.to_vec())?;
-        let key = chain.fingerprint();
+        // The key is a function of the bytes alone, so look it up before
+        // parsing: on a hit these exact bytes parsed and validated before.
+        let key = CertChain::fingerprint_of_ders(ders);
         let cached = self.cache.lock().ok().and_then(|c| c.get(&key).cloned());
         if let Some(v) = cached {
             // The window is the intersection of every certificate's
@@ -212,6 +213,7 @@ impl Registrar {
             }
         }
         metrics.chain_cache_misses.add(1);
+        let chain = CertChain::from_der_list(ders.to_vec())?;
         let v = chain.validate(&self.anchors, &[iat, now])?;
         if let Ok(mut c) = self.cache.lock() {
             if c.len() >= CHAIN_CACHE_MAX {

@@ -297,6 +297,14 @@ impl CertChain {
         self.fingerprint
     }
 
+    /// The [`CertChain::fingerprint`] these DER certificates would have,
+    /// computed without parsing them, so a cache of validated chains can be
+    /// consulted before paying for the parse. It says nothing about whether
+    /// they parse.
+    pub fn fingerprint_of_ders(ders: &[Vec<u8>]) -> [u8; 32] {
+        fingerprint_of(ders)
+    }
+
     /// Validates the chain against `anchors` at every time in `at` (unix
     /// seconds; for a statement, `[iat, now]`).
     ///
@@ -1415,6 +1423,7 @@ mod tests {
             h.update(d);
         }
         assert_eq!(fp, <[u8; 32]>::from(h.finalize()));
+        assert_eq!(fp, CertChain::fingerprint_of_ders(&ders));
 
         let mut seen = std::collections::HashSet::from([fp]);
         for i in 0..ders.len() {
