@@ -1,8 +1,10 @@
 //! Test support for ashlog's end-to-end tests, crash loop and load
 //! generator: starting the real binaries ([`harness`]), a whole deployment
 //! ([`world`]), an HTTP client for the log ([`client`]), checking a log
-//! from outside ([`check`]) and the SIGKILL loop ([`crashloop`]).
+//! from outside ([`check`]), the SIGKILL loop ([`crashloop`]) and the load
+//! generator's parts ([`bench`]).
 
+pub mod bench;
 pub mod check;
 pub mod client;
 pub mod crashloop;

@@ -28,34 +28,53 @@ pub(crate) const MAX_LANGUAGES: usize = 16;
 pub(crate) const MAX_INTEGER: u64 = (1 << 53) - 1;
 
 /// The path of a field inside a payload, in the notation errors use: `actions[0].level`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Path(String);
+///
+/// A chain of borrowed segments, rendered only when an error names it: checking a valid
+/// payload walks hundreds of fields and should not build a string for each.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Path<'a> {
+    /// The payload root, or a fixed prefix such as `statement`.
+    At(&'a str),
+    /// A field of the parent path.
+    Field(&'a Path<'a>, &'a str),
+    /// An item of the array at the parent path.
+    Index(&'a Path<'a>, usize),
+}
 
-impl Path {
+impl<'a> Path<'a> {
     /// The payload root (renders as the empty string).
-    pub(crate) fn root() -> Path {
-        Path(String::new())
+    pub(crate) fn root() -> Path<'static> {
+        Path::At("")
     }
 
     /// A path that starts with `prefix`, e.g. `statement`.
-    pub(crate) fn at(prefix: &str) -> Path {
-        Path(prefix.to_string())
+    pub(crate) fn at(prefix: &'a str) -> Path<'a> {
+        Path::At(prefix)
     }
 
     /// The field `name` of this path.
-    pub(crate) fn field(&self, name: &str) -> Path {
-        Path(super::error::join_path(&self.0, name))
+    pub(crate) fn field<'b>(&'b self, name: &'b str) -> Path<'b> {
+        Path::Field(self, name)
     }
 
     /// Item `index` of the array at this path.
-    pub(crate) fn index(&self, index: usize) -> Path {
-        Path(format!("{}[{index}]", self.0))
+    pub(crate) fn index(&self, index: usize) -> Path<'_> {
+        Path::Index(self, index)
+    }
+
+    /// The path as errors show it: `actions[0].level`.
+    pub(crate) fn render(&self) -> String {
+        match self {
+            Path::At(prefix) => (*prefix).to_string(),
+            Path::Field(parent, name) => super::error::join_path(&parent.render(), name),
+            Path::Index(parent, index) => format!("{}[{index}]", parent.render()),
+        }
     }
 
     /// An [`SchemaError::Invalid`] at this path.
     pub(crate) fn invalid(&self, reason: impl Into<String>) -> SchemaError {
         SchemaError::Invalid {
-            path: self.0.clone(),
+            path: self.render(),
             reason: reason.into(),
         }
     }

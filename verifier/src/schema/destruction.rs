@@ -381,11 +381,10 @@ impl Check for Destruction {
                     .invalid("listed twice"));
             }
         }
+        let exceptions = p.field("retention_exceptions");
         for (i, exception) in self.retention_exceptions.iter().enumerate() {
-            let ep = p
-                .field("retention_exceptions")
-                .index(i)
-                .field("data_categories");
+            let item = exceptions.index(i);
+            let ep = item.field("data_categories");
             for (j, code) in exception.data_categories.iter().enumerate() {
                 if !codes.contains(code) {
                     return Err(ep.index(j).invalid(format!(
@@ -448,8 +447,10 @@ impl Destruction {
         )?;
         check::list(&p.field("actions"), &self.actions, 1, 256)?;
         let known = |r: &str| refs.contains(&r);
+        let actions = p.field("actions");
         for (i, action) in self.actions.iter().enumerate() {
-            let ap = p.field("actions").index(i).field("applies_to");
+            let item = actions.index(i);
+            let ap = item.field("applies_to");
             for (j, r) in action.applies_to.iter().enumerate() {
                 if !known(r) {
                     return Err(ap

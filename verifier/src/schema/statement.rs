@@ -140,6 +140,14 @@ fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, SchemaError> {
         return Err(Path::root().invalid("the payload must be a CBOR map"));
     }
     structure(&Path::root(), &value)?;
+    // Almost every payload decodes. serde_path_to_error allocates the name
+    // of every map key it passes to remember where a failure happened, so
+    // decode without it first and pay for the path only when there is a
+    // failure to name: it wraps the same deserializer and changes nothing
+    // about what is accepted, so the retry fails exactly where this did.
+    if let Ok(t) = ciborium::from_reader::<T, _>(payload) {
+        return Ok(t);
+    }
     FAILED_AT.with(|f| f.borrow_mut().take());
     match ciborium::from_reader::<Tracked<T>, _>(payload) {
         Ok(Tracked(t)) => Ok(t),

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Benchmarks in smoke mode, so they cannot rot: build release, run
+# ashlog-bench --quick (its own log with three witnesses, every mode for a
+# few seconds, one statement verified as a citizen would), then every
+# criterion benchmark in quick mode. Bounded to a few minutes of running
+# after the build; figures from here are not measurements (see
+# BENCHMARKS.md for how those are taken).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --release --workspace --locked
+
+echo "== ashlog-bench --quick"
+timeout 300 target/release/ashlog-bench --quick
+
+echo "== criterion, quick mode"
+# --quick: criterion stops each benchmark as soon as its estimate is
+# stable (at most a few seconds); --noplot: no report rendering.
+timeout 600 cargo bench --workspace --locked -- --quick --noplot
+# The pure-Rust p256 path of the verifier (the default build uses aws-lc-rs).
+timeout 300 cargo bench -p ashlog --bench verify --no-default-features --features pki --locked -- --quick --noplot
