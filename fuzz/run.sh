@@ -10,7 +10,8 @@
 # run never rewrites fuzz/corpus/. Crash inputs land in
 # fuzz/artifacts/<target>/; reproduce one with
 #   cargo fuzz run -s none <target> fuzz/artifacts/<target>/crash-...
-# Prints a table of executions per target (for RELIABILITY.md).
+# Targets run in parallel, FUZZ_JOBS at a time (default: the number of
+# cores). Prints a table of executions per target (for RELIABILITY.md).
 set -euo pipefail
 
 secs="${1:-60}"
@@ -33,29 +34,48 @@ fi
 cargo fuzz build -s "$sanitizer" >&2
 
 mkdir -p work artifacts
-failed=()
-rows=()
-for t in "${targets[@]}"; do
-    rm -rf "work/$t"
+
+# Targets run FUZZ_JOBS at a time (default: one per core); each is a
+# single-threaded libFuzzer process with its own corpus copy and log.
+jobs="${FUZZ_JOBS:-$(nproc)}"
+
+fuzz_one() {
+    local t="$1"
+    rm -rf "work/$t" "work/$t.row"
     mkdir -p "work/$t" "artifacts/$t"
     if [ -d "corpus/$t" ]; then
         cp -r "corpus/$t/." "work/$t/"
     fi
-    log="work/$t.log"
+    local log="work/$t.log" status=ok
     echo "fuzzing $t for ${secs}s" >&2
-    status=ok
     # -rss_limit_mb bounds every input's memory; -timeout flags any input
     # that takes longer than 10 s (a hang is a bug too).
     if ! cargo fuzz run -s "$sanitizer" "$t" "work/$t" -- \
         -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 >"$log" 2>&1; then
         status=CRASH
-        failed+=("$t")
         tail -n 40 "$log" >&2
     fi
-    execs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n1)"
-    cov="$(grep -o 'cov: [0-9]*' "$log" | tail -n1 | grep -o '[0-9]*')"
-    rows+=("$(printf '| %-28s | %12s | %6s | %-5s |' "$t" "${execs:-?}" "${cov:-?}" "$status")")
+    local execs cov
+    execs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n1 || true)"
+    cov="$(grep -o 'cov: [0-9]*' "$log" | tail -n1 | grep -o '[0-9]*' || true)"
+    printf '| %-28s | %12s | %6s | %-5s |\n' "$t" "${execs:-?}" "${cov:-?}" "$status" >"work/$t.row"
+}
+
+for t in "${targets[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+        wait -n || true
+    done
+    fuzz_one "$t" &
+done
+wait
+
+failed=()
+rows=()
+for t in "${targets[@]}"; do
+    row="$(cat "work/$t.row" 2>/dev/null || printf '| %-28s | %12s | %6s | %-5s |' "$t" "?" "?" "CRASH")"
+    rows+=("$row")
+    case "$row" in *CRASH*) failed+=("$t") ;; esac
 done
 
 printf '\n| %-28s | %12s | %6s | %-5s |\n' target executions cov result
