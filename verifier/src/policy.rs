@@ -129,13 +129,13 @@ impl Policy {
         for (i, raw) in text.split('\n').enumerate() {
             let line = i + 1;
             let err = |reason: String| PolicyError::Syntax { line, reason };
-            if raw
-                .bytes()
-                .any(|b| (b < 0x20 && b != b'\t' && b != b'\r') || b == 0x7f)
-            {
+            // A CR is tolerated only as part of a CRLF line ending; anywhere
+            // else it would end up inside a field (a URL) and not survive
+            // writing the policy back out.
+            let raw = raw.strip_suffix('\r').unwrap_or(raw);
+            if raw.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
                 return Err(err("control character".into()));
             }
-            let raw = raw.strip_suffix('\r').unwrap_or(raw);
             let content = raw.trim_matches([' ', '\t']);
             if content.is_empty() || content.starts_with('#') {
                 continue;
@@ -490,6 +490,30 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    /// Found by the parse_policy fuzz target: CRs before the LF of a line
+    /// stayed inside the URL, and the policy written back out parsed to a
+    /// different one. A CR is now accepted only as part of CRLF.
+    #[test]
+    fn r_fuzz_parse_policy_cr_inside_line() {
+        let input = include_bytes!("../testdata/fuzz-regressions/parse_policy-cr-inside-line");
+        let text = std::str::from_utf8(input).unwrap();
+        match Policy::parse(text) {
+            Err(PolicyError::Syntax { line: 1, reason }) => {
+                assert_eq!(reason, "control character")
+            }
+            other => panic!("expected a syntax error on line 1, got {other:?}"),
+        }
+        let w = world();
+        let crlf = policy_text(&w, "none").replace('\n', "\r\n");
+        let p = Policy::parse(&crlf).unwrap();
+        assert_eq!(Policy::parse(&p.to_text()).unwrap().to_text(), p.to_text());
+        let url_with_cr = format!(
+            "log {} http://127.0.0.1:1\r\r\nquorum none\n",
+            w.log01.verifier().unwrap()
+        );
+        assert!(Policy::parse(&url_with_cr).is_err());
     }
 
     fn policy_text(w: &World, quorum: &str) -> String {
