@@ -24,6 +24,12 @@ const STATEMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("statements
 const DEDUP: TableDefinition<&[u8; 32], u64> = TableDefinition::new("dedup");
 const TILES: TableDefinition<(u8, u64), &[u8]> = TableDefinition::new("tiles");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// redb's page cache. Its default (1 GiB) lets a busy log's resident
+/// memory grow far past the 512 MiB budget as the file grows; the hot set
+/// (the right edge of the tree, recent statements, the dedup index's upper
+/// levels) is a few MiB, and older pages are in the kernel's page cache.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
 const TREE_KEY: &str = "tree";
 
 /// redb-backed [`Storage`].
@@ -132,10 +138,14 @@ impl RedbStorage {
             Some(faults) => {
                 let backend = FaultyBackend::open(&self.path, faults.clone()).map_err(io)?;
                 Database::builder()
+                    .set_cache_size(CACHE_BYTES)
                     .create_with_backend(backend)
                     .map_err(io)?
             }
-            None => Database::create(&self.path).map_err(io)?,
+            None => Database::builder()
+                .set_cache_size(CACHE_BYTES)
+                .create(&self.path)
+                .map_err(io)?,
         };
         // Make sure every table exists so readers never see TableDoesNotExist.
         let tx = db.begin_write()?;
