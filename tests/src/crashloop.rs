@@ -9,19 +9,17 @@
 //! latest; no witness holds fork evidence. Witnesses are killed too (mid
 //! add-checkpoint, at random), so the same holds for them.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
 use ashlog::checkpoint::Checkpoint;
-use ashlog::merkle::Hash;
-use ashlog::note::Note;
 use ashlog::policy::Policy;
 use ashlog::schema::{Document, fixtures};
 
 use crate::check::{Ack, check_log};
 use crate::client;
+use crate::load::{Load, Tally};
 use crate::world::{World, WorldOptions, now};
 
 /// How to run.
@@ -90,11 +88,6 @@ impl Rng {
     }
 }
 
-fn parse_checkpoint(bytes: &[u8]) -> Option<Checkpoint> {
-    let n = Note::parse(bytes).ok()?;
-    Checkpoint::parse(n.text()).ok()
-}
-
 /// Runs the loop; Err at the first violated property, with the details.
 pub fn run(
     opts: &CrashLoopOptions,
@@ -105,10 +98,8 @@ pub fn run(
     let agency = Arc::new(world.agency("https://dsj.wuxi.gov.cn")?);
     let doc =
         Arc::new(Document::from_toml(fixtures::WUXI_DESTRUCTION).map_err(|e| anyhow!("{e}"))?);
-    let acks: Arc<Mutex<Vec<Ack>>> = Arc::default();
+    let tally: Arc<Tally> = Arc::default();
     let observed: Arc<Mutex<Vec<Checkpoint>>> = Arc::default();
-    let failed = Arc::new(AtomicU64::new(0));
-    let counter = Arc::new(AtomicU64::new(0));
     let origin_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
         crate::world::ORIGIN.as_bytes(),
     ));
@@ -119,75 +110,16 @@ pub fn run(
     };
     let mut killed_witness: Option<usize> = None;
     for round in 0..opts.kills {
-        let stop = Arc::new(AtomicBool::new(false));
-        let mut threads = Vec::new();
-        for _ in 0..opts.writers {
-            let (url, agency, doc, acks, stop, failed, counter) = (
-                world.url.clone(),
-                agency.clone(),
-                doc.clone(),
-                acks.clone(),
-                stop.clone(),
-                failed.clone(),
-                counter.clone(),
-            );
-            threads.push(std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    // Distinct statements: a fresh iat each (seconds back in
-                    // time, so never in the future).
-                    let n = counter.fetch_add(1, Ordering::Relaxed) as i64;
-                    let stmt = agency.sign_document(&doc, now() - 100_000 - n);
-                    let entry = Hash(
-                        sha2::Digest::finalize(sha2::Digest::chain_update(
-                            sha2::Sha256::default(),
-                            &stmt,
-                        ))
-                        .into(),
-                    );
-                    match client::post_statement(&url, &stmt, None) {
-                        Ok(r) if r.status == 303 || r.status == 201 => {
-                            let index = r
-                                .header("location")
-                                .and_then(|l| l.rsplit('.').next().and_then(|i| i.parse().ok()));
-                            if let Some(index) = index
-                                && let Ok(mut a) = acks.lock()
-                            {
-                                a.push(Ack { index, entry });
-                            }
-                        }
-                        _ => {
-                            failed.fetch_add(1, Ordering::Relaxed);
-                            std::thread::sleep(Duration::from_millis(20));
-                        }
-                    }
-                }
-            }));
-        }
+        let mut load = Load::start(&world.url, &agency, &doc, opts.writers, &tally);
         // An observer of the log's and the witnesses' checkpoints.
-        {
-            let (url, observed, stop) = (world.url.clone(), observed.clone(), stop.clone());
-            let wurls: Vec<String> = world.witnesses.iter().map(|w| w.url.clone()).collect();
-            let oh = origin_hash.clone();
-            threads.push(std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    if let Ok(r) = client::get(&url, "/checkpoint")
-                        && let Some(cp) = parse_checkpoint(&r.body)
-                        && let Ok(mut o) = observed.lock()
-                    {
-                        o.push(cp);
-                    }
-                    for w in &wurls {
-                        if let Ok(r) = client::get(w, &format!("/{oh}/checkpoint"))
-                            && let Some(cp) = parse_checkpoint(&r.body)
-                            && let Ok(mut o) = observed.lock()
-                        {
-                            o.push(cp);
-                        }
-                    }
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-            }));
-        }
+        let mut sources = vec![(world.url.clone(), "/checkpoint".to_string())];
+        sources.extend(
+            world
+                .witnesses
+                .iter()
+                .map(|w| (w.url.clone(), format!("/{origin_hash}/checkpoint"))),
+        );
+        load.observe(sources, &observed);
         let run_ms = rng.range(opts.min_run_ms, opts.max_run_ms);
         if opts.kill_witnesses
             && world.witnesses.len() == 3
@@ -205,10 +137,7 @@ pub fn run(
         }
         world.kill_log();
         report.kills += 1;
-        stop.store(true, Ordering::Relaxed);
-        for t in threads {
-            let _ = t.join();
-        }
+        load.stop();
         if let Some(i) = killed_witness.take() {
             world.start_witness(i)?;
         }
@@ -216,7 +145,7 @@ pub fn run(
             .start_log()
             .with_context(|| format!("restart after kill {}", round + 1))?;
         // Everything acknowledged must become published.
-        let acked: Vec<Ack> = acks.lock().map(|a| a.clone()).unwrap_or_default();
+        let acked: Vec<Ack> = tally.acks();
         let want = acked.iter().map(|a| a.index + 1).max().unwrap_or(1);
         world
             .wait_published(want, Duration::from_secs(60))
@@ -263,6 +192,6 @@ pub fn run(
             }
         }
     }
-    report.failed_requests = failed.load(Ordering::Relaxed);
+    report.failed_requests = tally.refused() + tally.other().len() as u64;
     Ok(report)
 }

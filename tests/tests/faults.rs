@@ -136,7 +136,7 @@ fn storage_faults_answer_503_and_recover() {
 /// every checkpoint observed during the run is consistent with the last.
 #[test]
 fn storage_faults_under_load_lose_nothing() {
-    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use ashlog_tests::load::{Load, Tally};
     use std::sync::{Arc, Mutex};
 
     let world = World::start(WorldOptions {
@@ -148,65 +148,10 @@ fn storage_faults_under_load_lose_nothing() {
     let policy = Policy::parse(&world.citizen_policy().unwrap()).unwrap();
     let agency = Arc::new(world.agency("https://dsj.wuxi.gov.cn").unwrap());
     let doc = Arc::new(Document::from_toml(fixtures::WUXI_DESTRUCTION).unwrap());
-    let acks: Arc<Mutex<Vec<Ack>>> = Arc::default();
+    let tally: Arc<Tally> = Arc::default();
     let observed: Arc<Mutex<Vec<ashlog::checkpoint::Checkpoint>>> = Arc::default();
-    let refused = Arc::new(AtomicU64::new(0));
-    let unexpected: Arc<Mutex<Vec<u16>>> = Arc::default();
-    let counter = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut threads = Vec::new();
-    for _ in 0..4 {
-        let (url, agency, doc, acks, stop, refused, unexpected, counter) = (
-            url.clone(),
-            agency.clone(),
-            doc.clone(),
-            acks.clone(),
-            stop.clone(),
-            refused.clone(),
-            unexpected.clone(),
-            counter.clone(),
-        );
-        threads.push(std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                let n = counter.fetch_add(1, Ordering::Relaxed) as i64;
-                let stmt = agency.sign_document(&doc, now() - 100_000 - n);
-                let entry = Hash(
-                    sha2::Digest::finalize(sha2::Digest::chain_update(
-                        sha2::Sha256::default(),
-                        &stmt,
-                    ))
-                    .into(),
-                );
-                let r = client::post_statement(&url, &stmt, None).unwrap();
-                match r.status {
-                    303 => {
-                        let index = r
-                            .header("location")
-                            .and_then(|l| l.rsplit('.').next().and_then(|i| i.parse().ok()))
-                            .unwrap();
-                        acks.lock().unwrap().push(Ack { index, entry });
-                    }
-                    503 => {
-                        assert_eq!(r.header("retry-after").as_deref(), Some("1"));
-                        refused.fetch_add(1, Ordering::Relaxed);
-                        std::thread::sleep(Duration::from_millis(20));
-                    }
-                    s => unexpected.lock().unwrap().push(s),
-                }
-            }
-        }));
-    }
-    {
-        let (url, observed, stop) = (url.clone(), observed.clone(), stop.clone());
-        threads.push(std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                if let Ok(cp) = client::checkpoint(&url) {
-                    observed.lock().unwrap().push(cp);
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }));
-    }
+    let mut load = Load::start(&url, &agency, &doc, 4, &tally);
+    load.observe(vec![(url.clone(), "/checkpoint".into())], &observed);
 
     let fault = world.path("fault");
     let mut signed_during_faults = 0.0;
@@ -229,19 +174,17 @@ fn storage_faults_under_load_lose_nothing() {
         wait_health(&url, 200);
     }
     std::thread::sleep(Duration::from_millis(500));
-    stop.store(true, Ordering::Relaxed);
-    for t in threads {
-        t.join().unwrap();
-    }
+    assert!(load.stop(), "a load thread panicked");
 
-    let unexpected = unexpected.lock().unwrap().clone();
+    // A 503 without Retry-After: 1, another status or no answer at all.
+    let unexpected = tally.other();
     assert!(
         unexpected.is_empty(),
         "answers other than 303/503: {unexpected:?}"
     );
     assert_eq!(signed_during_faults, 0.0, "signed while storage failed");
-    let acks = acks.lock().unwrap().clone();
-    let refused = refused.load(Ordering::Relaxed);
+    let acks = tally.acks();
+    let refused = tally.refused();
     assert!(refused > 0, "no fault reached a registration");
     assert!(acks.len() > 20, "too little load to mean anything");
     let want = acks.iter().map(|a| a.index + 1).max().unwrap();
