@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::http::{Conn, Target};
-use super::stats::{CpuSnapshot, CpuUse, Latencies, Percentiles};
+use super::stats::{CpuSnapshot, CpuUse, Latencies, Percentiles, errors_text, per_sec};
 
 /// What a read run measured.
 #[derive(Clone, Debug, Default)]
@@ -33,24 +33,12 @@ pub struct ReadReport {
 impl ReadReport {
     /// Successful requests per second.
     pub fn per_sec(&self) -> f64 {
-        if self.elapsed > 0.0 {
-            self.ok as f64 / self.elapsed
-        } else {
-            0.0
-        }
+        per_sec(self.ok, self.elapsed)
     }
 
     /// `errors=...` for summary lines.
     pub fn errors_text(&self) -> String {
-        if self.errors.is_empty() {
-            return "errors=0".into();
-        }
-        let parts: Vec<String> = self
-            .errors
-            .iter()
-            .map(|(k, v)| format!("{k}:{v}"))
-            .collect();
-        format!("errors={}", parts.join(","))
+        errors_text(&self.errors)
     }
 }
 

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use super::corpus::Corpus;
 use super::http::{Conn, Target};
-use super::stats::{CpuSnapshot, CpuUse, Latencies, Percentiles};
+use super::stats::{CpuSnapshot, CpuUse, Latencies, Percentiles, errors_text, per_sec};
 
 /// How hard to push.
 #[derive(Clone, Debug)]
@@ -73,11 +73,7 @@ pub struct RegisterReport {
 impl RegisterReport {
     /// Accepted statements per second.
     pub fn accepted_per_sec(&self) -> f64 {
-        if self.elapsed > 0.0 {
-            self.accepted as f64 / self.elapsed
-        } else {
-            0.0
-        }
+        per_sec(self.accepted, self.elapsed)
     }
 
     /// Total errors.
@@ -87,15 +83,7 @@ impl RegisterReport {
 
     /// `errors={...}` for summary lines.
     pub fn errors_text(&self) -> String {
-        if self.errors.is_empty() {
-            return "errors=0".into();
-        }
-        let parts: Vec<String> = self
-            .errors
-            .iter()
-            .map(|(k, v)| format!("{k}:{v}"))
-            .collect();
-        format!("errors={}", parts.join(","))
+        errors_text(&self.errors)
     }
 }
 

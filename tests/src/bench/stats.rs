@@ -80,6 +80,24 @@ pub struct Percentiles {
     pub max: Duration,
 }
 
+/// `count` per second over `elapsed` seconds (0 for an empty interval).
+pub fn per_sec(count: u64, elapsed: f64) -> f64 {
+    if elapsed > 0.0 {
+        count as f64 / elapsed
+    } else {
+        0.0
+    }
+}
+
+/// `errors=0`, or `errors=<kind>:<n>,...` for summary lines.
+pub fn errors_text(errors: &std::collections::BTreeMap<String, u64>) -> String {
+    if errors.is_empty() {
+        return "errors=0".into();
+    }
+    let parts: Vec<String> = errors.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+    format!("errors={}", parts.join(","))
+}
+
 /// Milliseconds with a precision that suits the magnitude.
 pub fn ms(d: Duration) -> String {
     let m = d.as_secs_f64() * 1000.0;
