@@ -7,13 +7,13 @@
 //! same input, or libFuzzer's crash reproduction is worthless.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use ashlog::chain::TrustAnchors;
 use ashlog::keys::Ed25519SigningKey;
 use ashlog::note::VerifierKey;
 use ashlog::policy::Policy;
-use ashlog_witness::{Evidence, StoreError, Swap, WitnessState, WitnessStore};
+use ashlog_witness::{MemoryStore, WitnessState, WitnessStore};
 
 /// Roots of the demo (`ashlog-server demo`): the agency PKI of the seeds.
 pub const DEMO_ROOTS: &str = include_str!("../data/demo-roots.pem");
@@ -123,72 +123,12 @@ pub fn to_frames(parts: &[&[u8]]) -> Vec<u8> {
     out
 }
 
-/// A witness store in memory, with the same compare-and-swap semantics as
-/// the redb one.
-#[derive(Default)]
-pub struct MemStore {
-    latest: Mutex<BTreeMap<String, Vec<u8>>>,
-    evidence: Mutex<Vec<Evidence>>,
-}
-
-impl WitnessStore for MemStore {
-    fn latest(&self, origin: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.latest.lock().expect("lock").get(origin).cloned())
-    }
-
-    fn origins(&self) -> Result<Vec<String>, StoreError> {
-        Ok(self.latest.lock().expect("lock").keys().cloned().collect())
-    }
-
-    fn compare_and_swap(
-        &self,
-        origin: &str,
-        expected: Option<&[u8]>,
-        new: &[u8],
-    ) -> Result<Swap, StoreError> {
-        let mut m = self.latest.lock().expect("lock");
-        let current = m.get(origin).cloned();
-        if current.as_deref() != expected {
-            return Ok(Swap::Conflict { current });
-        }
-        m.insert(origin.to_string(), new.to_vec());
-        Ok(Swap::Swapped)
-    }
-
-    fn record_evidence(&self, evidence: &Evidence, keep: usize) -> Result<u64, StoreError> {
-        let mut v = self.evidence.lock().expect("lock");
-        let id = v.len() as u64 + 1;
-        let mut e = evidence.clone();
-        e.id = id;
-        v.push(e);
-        if v.len() > keep {
-            v.remove(0);
-        }
-        Ok(id)
-    }
-
-    fn evidence(&self) -> Result<Vec<Evidence>, StoreError> {
-        Ok(self
-            .evidence
-            .lock()
-            .expect("lock")
-            .iter()
-            .rev()
-            .cloned()
-            .collect())
-    }
-
-    fn evidence_count(&self) -> Result<u64, StoreError> {
-        Ok(self.evidence.lock().expect("lock").len() as u64)
-    }
-}
-
 /// A fresh witness for the demo log (its two keys), holding, by `held`:
 /// nothing (0), the demo tree at size 1 (1), or the demo checkpoint at size
 /// 5 (2). Stored notes carry a dummy signature line: the witness parses what
 /// it stored but does not re-verify it.
 pub fn witness(held: u8) -> WitnessState {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let stored = match held % 3 {
         1 => {
             let root = ashlog::merkle::Hash(DEMO_TILE0[..32].try_into().expect("32 bytes"));

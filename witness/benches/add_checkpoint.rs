@@ -17,60 +17,16 @@
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::sync::Mutex;
 use std::time::SystemTime;
 
 use ashlog::checkpoint::Checkpoint;
 use ashlog::keys::Ed25519SigningKey;
 use ashlog::merkle::{self, Hash};
 use ashlog::note::{Note, NoteSigner};
-use ashlog_witness::{Evidence, RedbStore, StoreError, Swap, WitnessState, WitnessStore};
+use ashlog_witness::{MemoryStore, RedbStore, WitnessState, WitnessStore};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
 const ORIGIN: &str = "bench.ashlog.invalid/log";
-
-/// The same contract as the redb store, minus durability.
-#[derive(Default)]
-struct MemStore {
-    latest: Mutex<BTreeMap<String, Vec<u8>>>,
-}
-
-impl WitnessStore for MemStore {
-    fn latest(&self, origin: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.latest.lock().unwrap().get(origin).cloned())
-    }
-
-    fn origins(&self) -> Result<Vec<String>, StoreError> {
-        Ok(self.latest.lock().unwrap().keys().cloned().collect())
-    }
-
-    fn compare_and_swap(
-        &self,
-        origin: &str,
-        expected: Option<&[u8]>,
-        new: &[u8],
-    ) -> Result<Swap, StoreError> {
-        let mut m = self.latest.lock().unwrap();
-        let current = m.get(origin).cloned();
-        if current.as_deref() != expected {
-            return Ok(Swap::Conflict { current });
-        }
-        m.insert(origin.to_string(), new.to_vec());
-        Ok(Swap::Swapped)
-    }
-
-    fn record_evidence(&self, _: &Evidence, _: usize) -> Result<u64, StoreError> {
-        Ok(0)
-    }
-
-    fn evidence(&self) -> Result<Vec<Evidence>, StoreError> {
-        Ok(Vec::new())
-    }
-
-    fn evidence_count(&self) -> Result<u64, StoreError> {
-        Ok(0)
-    }
-}
 
 fn levels(leaves: Vec<Hash>) -> Vec<Vec<Hash>> {
     let mut out = vec![leaves];
@@ -151,7 +107,7 @@ fn add_checkpoint(c: &mut Criterion) {
     let (held, body) = request(&signer, 1000, 1037);
     let dir = tempfile::tempdir().unwrap();
     let states = [
-        ("memory", state(&signer, Box::<MemStore>::default())),
+        ("memory", state(&signer, Box::<MemoryStore>::default())),
         (
             "redb",
             state(

@@ -383,7 +383,8 @@ impl RunningWitness {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::test_log::{KeyKind, MemStore, TestLog, witness_with_store};
+    use crate::store::MemoryStore;
+    use crate::test_log::{KeyKind, TestLog, witness_with_store};
     use actix_web::body::to_bytes;
     use actix_web::test::{TestRequest, call_service, init_service};
     use ashlog::keys::Ed25519SigningKey;
@@ -393,7 +394,11 @@ mod tests {
 
     fn state(log: &TestLog) -> web::Data<WitnessState> {
         let key = Ed25519SigningKey::generate().unwrap();
-        web::Data::new(witness_with_store(&key, &[log], Box::<MemStore>::default()))
+        web::Data::new(witness_with_store(
+            &key,
+            &[log],
+            Box::<MemoryStore>::default(),
+        ))
     }
 
     #[actix_web::test]

@@ -75,4 +75,4 @@ pub use http::{
     BODY_READ_TIMEOUT, RunningWitness, StartError, TLOG_SIZE_CONTENT_TYPE, routes, start,
 };
 pub use metrics::Metrics;
-pub use store::{RedbStore, StoreError, Swap, WitnessStore};
+pub use store::{MemoryStore, RedbStore, StoreError, Swap, WitnessStore};

@@ -51,6 +51,9 @@ pub enum StoreError {
     /// An injected fault (tests).
     #[error("injected fault: {0}")]
     Injected(&'static str),
+    /// A thread panicked while holding the [`MemoryStore`]'s lock.
+    #[error("the in-memory store's lock is poisoned")]
+    Poisoned,
 }
 
 macro_rules! from_redb {
@@ -246,6 +249,86 @@ impl WitnessStore for RedbStore {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(EVIDENCE)?;
         Ok(table.len()?)
+    }
+}
+
+/// A witness store in memory: the same compare-and-swap and evidence
+/// contract as [`RedbStore`], minus durability. For tests, benchmarks and
+/// fuzzing, which would otherwise spend their time in fsync; never for a
+/// witness that serves anyone.
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: std::sync::Mutex<MemoryInner>,
+}
+
+#[derive(Default)]
+struct MemoryInner {
+    checkpoints: std::collections::BTreeMap<String, Vec<u8>>,
+    evidence: Vec<Evidence>,
+    seq: u64,
+}
+
+impl MemoryStore {
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, MemoryInner>, StoreError> {
+        self.inner.lock().map_err(|_| StoreError::Poisoned)
+    }
+}
+
+impl WitnessStore for MemoryStore {
+    fn latest(&self, origin: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.lock()?.checkpoints.get(origin).cloned())
+    }
+
+    fn origins(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.lock()?.checkpoints.keys().cloned().collect())
+    }
+
+    fn compare_and_swap(
+        &self,
+        origin: &str,
+        expected: Option<&[u8]>,
+        new: &[u8],
+    ) -> Result<Swap, StoreError> {
+        let mut g = self.lock()?;
+        let current = g.checkpoints.get(origin).cloned();
+        if current.as_deref() != expected {
+            return Ok(Swap::Conflict { current });
+        }
+        g.checkpoints.insert(origin.to_string(), new.to_vec());
+        Ok(Swap::Swapped)
+    }
+
+    fn record_evidence(
+        &self,
+        evidence: &Evidence,
+        keep_per_origin: usize,
+    ) -> Result<u64, StoreError> {
+        let mut g = self.lock()?;
+        g.seq += 1;
+        let mut e = evidence.clone();
+        e.id = g.seq;
+        g.evidence.push(e);
+        let n = g
+            .evidence
+            .iter()
+            .filter(|x| x.origin == evidence.origin)
+            .count();
+        if n > keep_per_origin
+            && let Some(pos) = g.evidence.iter().position(|x| x.origin == evidence.origin)
+        {
+            g.evidence.remove(pos);
+        }
+        Ok(g.seq)
+    }
+
+    fn evidence(&self) -> Result<Vec<Evidence>, StoreError> {
+        let mut v = self.lock()?.evidence.clone();
+        v.reverse();
+        Ok(v)
+    }
+
+    fn evidence_count(&self) -> Result<u64, StoreError> {
+        Ok(self.lock()?.evidence.len() as u64)
     }
 }
 

@@ -10,7 +10,7 @@ use ashlog::merkle::{self, Hash, NodeId};
 use ashlog::note::{Note, NoteSigner, VerifierKey};
 
 use crate::add_checkpoint::WitnessState;
-use crate::store::{RedbStore, WitnessStore};
+use crate::store::{MemoryStore, RedbStore, WitnessStore};
 
 /// Which kind of log key signs the checkpoints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -159,86 +159,8 @@ pub(crate) fn witness_vkey(state: &WitnessState) -> VerifierKey {
     VerifierKey::parse(state.vkey()).unwrap()
 }
 
-/// An in-memory store, for the exhaustive tests that would otherwise spend
-/// their time in fsync. Same contract as the redb store, minus durability.
-#[derive(Default)]
-pub(crate) struct MemStore {
-    inner: std::sync::Mutex<MemInner>,
-}
-
-#[derive(Default)]
-struct MemInner {
-    checkpoints: BTreeMap<String, Vec<u8>>,
-    evidence: Vec<crate::evidence::Evidence>,
-    seq: u64,
-}
-
-impl WitnessStore for MemStore {
-    fn latest(&self, origin: &str) -> Result<Option<Vec<u8>>, crate::store::StoreError> {
-        Ok(self.inner.lock().unwrap().checkpoints.get(origin).cloned())
-    }
-
-    fn origins(&self) -> Result<Vec<String>, crate::store::StoreError> {
-        Ok(self
-            .inner
-            .lock()
-            .unwrap()
-            .checkpoints
-            .keys()
-            .cloned()
-            .collect())
-    }
-
-    fn compare_and_swap(
-        &self,
-        origin: &str,
-        expected: Option<&[u8]>,
-        new: &[u8],
-    ) -> Result<crate::store::Swap, crate::store::StoreError> {
-        let mut g = self.inner.lock().unwrap();
-        let current = g.checkpoints.get(origin).cloned();
-        if current.as_deref() != expected {
-            return Ok(crate::store::Swap::Conflict { current });
-        }
-        g.checkpoints.insert(origin.to_string(), new.to_vec());
-        Ok(crate::store::Swap::Swapped)
-    }
-
-    fn record_evidence(
-        &self,
-        evidence: &crate::evidence::Evidence,
-        keep_per_origin: usize,
-    ) -> Result<u64, crate::store::StoreError> {
-        let mut g = self.inner.lock().unwrap();
-        g.seq += 1;
-        let mut e = evidence.clone();
-        e.id = g.seq;
-        g.evidence.push(e);
-        let n = g
-            .evidence
-            .iter()
-            .filter(|x| x.origin == evidence.origin)
-            .count();
-        if n > keep_per_origin
-            && let Some(pos) = g.evidence.iter().position(|x| x.origin == evidence.origin)
-        {
-            g.evidence.remove(pos);
-        }
-        Ok(g.seq)
-    }
-
-    fn evidence(&self) -> Result<Vec<crate::evidence::Evidence>, crate::store::StoreError> {
-        let mut v = self.inner.lock().unwrap().evidence.clone();
-        v.reverse();
-        Ok(v)
-    }
-
-    fn evidence_count(&self) -> Result<u64, crate::store::StoreError> {
-        Ok(self.inner.lock().unwrap().evidence.len() as u64)
-    }
-}
-
-/// A witness over a [`MemStore`].
+/// A witness over a [`MemoryStore`], for the exhaustive tests that would
+/// otherwise spend their time in fsync.
 pub(crate) fn mem_witness(key: &Ed25519SigningKey, logs: &[&TestLog]) -> WitnessState {
-    witness_with_store(key, logs, Box::<MemStore>::default())
+    witness_with_store(key, logs, Box::<MemoryStore>::default())
 }

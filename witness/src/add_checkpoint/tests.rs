@@ -555,7 +555,7 @@ fn add_checkpoint_keeps_both_lines_of_a_dual_signed_log() {
         "witness.example.org/w1",
         key(),
         logs,
-        Box::<crate::test_log::MemStore>::default(),
+        Box::<crate::store::MemoryStore>::default(),
     )
     .unwrap();
     let text = log.text(4);
@@ -922,7 +922,7 @@ fn add_checkpoint_witness_of_other_name_ignores_our_lines_and_vice_versa() {
     // its own, and each cosignature verifies only under its own key.
     let log = TestLog::new(KeyKind::Ed25519, ORIGIN, 4, "a");
     let w1 = mem_witness(&key(), &[&log]);
-    let w2 = witness_with_store(&key(), &[&log], Box::<crate::test_log::MemStore>::default());
+    let w2 = witness_with_store(&key(), &[&log], Box::<crate::store::MemoryStore>::default());
     let c1 = ok(&w1, &log.body(0, 4)).cosignature;
     let mut n = Note::parse(log.note(4).as_bytes()).unwrap();
     n.add_signature(c1).unwrap();
