@@ -22,7 +22,7 @@
 //! witnesses can share one process.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use actix_web::dev::ServerHandle;
@@ -36,7 +36,8 @@ use crate::add_checkpoint::{
     AddError, MAX_BODY_BYTES, StateError, WitnessState, process_add_checkpoint,
 };
 use crate::config::{Config, ConfigError, KeyFileError};
-use crate::store::{RedbStore, StoreError};
+use crate::evidence::Evidence;
+use crate::store::{RedbStore, StoreError, Swap, WitnessStore};
 
 /// Content type of a 409 body (tlog-witness).
 pub const TLOG_SIZE_CONTENT_TYPE: &str = "text/x.tlog.size";
@@ -260,7 +261,53 @@ pub struct RunningWitness {
     pub vkey: String,
     handle: ServerHandle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
-    state: Weak<WitnessState>,
+    closed: tokio::sync::oneshot::Receiver<()>,
+}
+
+/// The running witness's store, which tells [`RunningWitness::stop`] when
+/// the database is closed: fields drop in declaration order, so the sender
+/// goes (and the receiver wakes) only after the database has been dropped.
+/// Watching the state's `Arc` is not enough: its strong count reaches zero
+/// before the last owner has finished dropping the state and closing the
+/// file, and a reopen in that window fails with "database already open".
+struct SignalOnClose {
+    store: RedbStore,
+    _closed: tokio::sync::oneshot::Sender<()>,
+}
+
+impl WitnessStore for SignalOnClose {
+    fn latest(&self, origin: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.store.latest(origin)
+    }
+
+    fn origins(&self) -> Result<Vec<String>, StoreError> {
+        self.store.origins()
+    }
+
+    fn compare_and_swap(
+        &self,
+        origin: &str,
+        expected: Option<&[u8]>,
+        new: &[u8],
+    ) -> Result<Swap, StoreError> {
+        self.store.compare_and_swap(origin, expected, new)
+    }
+
+    fn record_evidence(
+        &self,
+        evidence: &Evidence,
+        keep_per_origin: usize,
+    ) -> Result<u64, StoreError> {
+        self.store.record_evidence(evidence, keep_per_origin)
+    }
+
+    fn evidence(&self) -> Result<Vec<Evidence>, StoreError> {
+        self.store.evidence()
+    }
+
+    fn evidence_count(&self) -> Result<u64, StoreError> {
+        self.store.evidence_count()
+    }
 }
 
 impl std::fmt::Debug for RunningWitness {
@@ -289,6 +336,11 @@ pub async fn start(
     let store = tokio::task::spawn_blocking(move || RedbStore::open(&db_path))
         .await
         .map_err(|e| StartError::Listen(std::io::Error::other(e)))??;
+    let (closed_tx, closed) = tokio::sync::oneshot::channel();
+    let store = SignalOnClose {
+        store,
+        _closed: closed_tx,
+    };
     let state = Arc::new(WitnessState::new(&config.name, key, logs, Box::new(store))?);
     let addr = listener.local_addr()?;
     let vkey = state.vkey().to_string();
@@ -313,7 +365,7 @@ pub async fn start(
         vkey,
         handle,
         task,
-        state: Arc::downgrade(&state),
+        closed,
     })
 }
 
@@ -336,7 +388,7 @@ impl RunningWitness {
     /// database can be opened again.
     pub async fn stop(self) {
         self.handle.stop(true).await;
-        Self::finish(self.task, self.state).await;
+        Self::finish(self.task, self.closed).await;
     }
 
     /// Serves until `shutdown` completes (then stops gracefully) or the
@@ -361,21 +413,23 @@ impl RunningWitness {
         }
     }
 
-    async fn finish(task: tokio::task::JoinHandle<std::io::Result<()>>, state: Weak<WitnessState>) {
+    async fn finish(
+        task: tokio::task::JoinHandle<std::io::Result<()>>,
+        closed: tokio::sync::oneshot::Receiver<()>,
+    ) {
         match task.await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => warn!(error = %e, "server ended with an error"),
             Err(e) => warn!(error = %e, "server task failed"),
         }
-        // Worker threads drop their copies of the state as they exit; wait
-        // for the last one so the database file is closed.
-        for _ in 0..200 {
-            if state.strong_count() == 0 {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
+        // Worker threads drop their copies of the state as they exit; the
+        // last one closes the database and with it the sender.
+        if tokio::time::timeout(Duration::from_secs(5), closed)
+            .await
+            .is_err()
+        {
+            warn!("witness state still referenced after shutdown; database may still be open");
         }
-        warn!("witness state still referenced after shutdown; database may still be open");
     }
 }
 
