@@ -69,13 +69,42 @@ pub enum CborError {
     },
 }
 
-struct Reader<'a> {
+/// A cursor over CBOR bytes that reads heads under the strict rules. The schema's payload walk
+/// uses it too, so both gates agree on what a well-formed head is.
+pub(crate) struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
     items: usize,
 }
 
 impl<'a> Reader<'a> {
+    pub(crate) fn new(buf: &'a [u8]) -> Reader<'a> {
+        Reader {
+            buf,
+            pos: 0,
+            items: 0,
+        }
+    }
+
+    /// Bytes not read yet.
+    pub(crate) fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    /// The next byte, not consumed.
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.buf.get(self.pos).copied()
+    }
+
+    /// Counts one more item against [`MAX_ITEMS`].
+    pub(crate) fn count_item(&mut self) -> Result<(), CborError> {
+        self.items += 1;
+        if self.items > MAX_ITEMS {
+            return Err(CborError::TooManyItems);
+        }
+        Ok(())
+    }
+
     fn byte(&mut self) -> Result<u8, CborError> {
         let b = *self
             .buf
@@ -85,7 +114,7 @@ impl<'a> Reader<'a> {
         Ok(b)
     }
 
-    fn take(&mut self, n: u64) -> Result<&'a [u8], CborError> {
+    pub(crate) fn take(&mut self, n: u64) -> Result<&'a [u8], CborError> {
         let start = self.pos;
         let remaining = (self.buf.len() - start) as u64;
         if n > remaining {
@@ -97,7 +126,7 @@ impl<'a> Reader<'a> {
 
     /// Reads a head: major type, argument. Rejects indefinite lengths and
     /// non-shortest arguments.
-    fn head(&mut self) -> Result<(u8, u64, usize), CborError> {
+    pub(crate) fn head(&mut self) -> Result<(u8, u64, usize), CborError> {
         let offset = self.pos;
         let ib = self.byte()?;
         let major = ib >> 5;
@@ -161,10 +190,7 @@ impl<'a> Reader<'a> {
     }
 
     fn item(&mut self, depth: usize) -> Result<(), CborError> {
-        self.items += 1;
-        if self.items > MAX_ITEMS {
-            return Err(CborError::TooManyItems);
-        }
+        self.count_item()?;
         let (major, arg, offset) = self.head()?;
         match major {
             0 | 1 | 7 => Ok(()),
@@ -228,11 +254,7 @@ impl<'a> Reader<'a> {
 
 /// Checks that `bytes` is exactly one strict CBOR item (see the module doc).
 pub fn check_strict(bytes: &[u8]) -> Result<(), CborError> {
-    let mut r = Reader {
-        buf: bytes,
-        pos: 0,
-        items: 0,
-    };
+    let mut r = Reader::new(bytes);
     r.item(0)?;
     if r.pos != bytes.len() {
         return Err(CborError::TrailingBytes {

@@ -1,8 +1,9 @@
 //! [`Statement`]: one decoded, typed statement payload of any kind, and its strict CBOR codec.
 //!
-//! Decoding runs in two passes over the same bytes. The first reads one generic CBOR item and
-//! enforces the encoding rules that hold for every kind: nothing after the item, maps with text
-//! keys and no repeated key, no floats, no null, no byte strings, no tags. The second reads the
+//! Decoding runs in two passes over the same bytes. The first walks them without building
+//! anything and enforces the encoding rules that hold for every kind: one item and nothing after
+//! it, strict heads, maps with text keys and no repeated key, no floats, no null, no byte
+//! strings, no tags. The second reads the
 //! typed struct (serde derive, unknown fields denied) and records the path of any failure. Only
 //! then does [`Statement::validate`] run the semantic rules. Encoding writes struct fields in
 //! declaration order and leaves out absent options, so `from_cbor` then `to_cbor` reproduces the
@@ -13,7 +14,7 @@ use super::error::render_path;
 use super::{
     Correction, Destruction, Endorsement, EntryRef, Kind, LogPolicy, SchemaError, Takedown,
 };
-use ciborium::Value;
+use crate::cbor;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -127,19 +128,16 @@ fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, SchemaError> {
             limit: MAX_PAYLOAD_BYTES,
         });
     }
-    let mut rest = payload;
-    let value: Value = ciborium::from_reader(&mut rest).map_err(|e| SchemaError::Malformed {
-        reason: cbor_reason(&e),
-    })?;
-    if !rest.is_empty() {
+    let mut walk = Walk {
+        r: cbor::Reader::new(payload),
+        keys: Vec::new(),
+    };
+    walk.item(&Path::root(), 0)?;
+    if walk.r.remaining() > 0 {
         return Err(SchemaError::Malformed {
-            reason: format!("{} trailing bytes after the CBOR item", rest.len()),
+            reason: format!("{} trailing bytes after the CBOR item", walk.r.remaining()),
         });
     }
-    if !matches!(value, Value::Map(_)) {
-        return Err(Path::root().invalid("the payload must be a CBOR map"));
-    }
-    structure(&Path::root(), &value)?;
     // Almost every payload decodes. serde_path_to_error allocates the name
     // of every map key it passes to remember where a failure happened, so
     // decode without it first and pay for the path only when there is a
@@ -176,31 +174,106 @@ fn cbor_reason(e: &ciborium::de::Error<std::io::Error>) -> String {
     }
 }
 
-/// The encoding rules every payload obeys, checked on the generic CBOR item.
-fn structure(p: &Path, v: &Value) -> Result<(), SchemaError> {
-    match v {
-        Value::Map(entries) => {
-            for (i, (key, value)) in entries.iter().enumerate() {
-                let Value::Text(k) = key else {
-                    return Err(p.invalid("map keys must be text strings"));
-                };
-                if entries[..i].iter().any(|(earlier, _)| earlier == key) {
-                    return Err(p.field(k).invalid("duplicate key"));
-                }
-                structure(&p.field(k), value)?;
-            }
-            Ok(())
+/// Maps with at most this many keys look for a repeated key by scanning the keys before it; larger
+/// ones (only hostile payloads have them) use a hash set, so the walk stays linear.
+const SCAN_KEYS: u64 = 32;
+
+/// The first pass of [`decode`]: one walk over the bytes, allocating nothing on the way to
+/// success, that enforces the encoding rules every payload obeys. Heads are read by
+/// [`cbor::Reader`] under the strict rules (shortest form, definite lengths, lengths that fit);
+/// on top of that, maps have text keys and no repeated key, and there are no floats, nulls, byte
+/// strings or tags. Errors name the field where the rule broke.
+struct Walk<'a> {
+    r: cbor::Reader<'a>,
+    /// Keys of the maps being walked, outermost first; one buffer for the whole walk.
+    keys: Vec<&'a str>,
+}
+
+impl<'a> Walk<'a> {
+    fn item(&mut self, p: &Path, depth: usize) -> Result<(), SchemaError> {
+        self.r.count_item().map_err(malformed)?;
+        let initial = self.r.peek();
+        let (major, arg, offset) = self.r.head().map_err(malformed)?;
+        if depth == 0 && major != 5 {
+            return Err(p.invalid("the payload must be a CBOR map"));
         }
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, item)| structure(&p.index(i), item)),
-        Value::Integer(_) | Value::Text(_) | Value::Bool(_) => Ok(()),
-        Value::Float(_) => Err(p.invalid("floating-point numbers are not allowed; use an integer")),
-        Value::Null => Err(p.invalid("null is not allowed; leave an absent field out")),
-        Value::Bytes(_) => Err(p.invalid("byte strings are not allowed")),
-        Value::Tag(..) => Err(p.invalid("CBOR tags are not allowed")),
-        _ => Err(p.invalid("unsupported CBOR item")),
+        match major {
+            0 | 1 => Ok(()),
+            3 => self.text(arg, offset).map(|_| ()),
+            4 => {
+                self.nest(depth, arg, offset)?;
+                (0..arg).try_for_each(|i| self.item(&p.index(i as usize), depth + 1))
+            }
+            5 => {
+                self.nest(depth, arg.saturating_mul(2), offset)?;
+                self.map(p, depth, arg)
+            }
+            2 => Err(p.invalid("byte strings are not allowed")),
+            6 => Err(p.invalid("CBOR tags are not allowed")),
+            _ => match initial.map(|b| b & 0x1f) {
+                Some(20 | 21) => Ok(()),
+                Some(22) => Err(p.invalid("null is not allowed; leave an absent field out")),
+                Some(25..=27) => {
+                    Err(p.invalid("floating-point numbers are not allowed; use an integer"))
+                }
+                _ => Err(p.invalid("unsupported CBOR item")),
+            },
+        }
+    }
+
+    fn map(&mut self, p: &Path, depth: usize, len: u64) -> Result<(), SchemaError> {
+        let base = self.keys.len();
+        let mut large = (len > SCAN_KEYS).then(std::collections::HashSet::new);
+        for _ in 0..len {
+            self.r.count_item().map_err(malformed)?;
+            let (major, klen, offset) = self.r.head().map_err(malformed)?;
+            if major != 3 {
+                return Err(p.invalid("map keys must be text strings"));
+            }
+            let key = self.text(klen, offset)?;
+            let repeated = match &mut large {
+                Some(seen) => !seen.insert(key),
+                None => {
+                    let repeated = self.keys[base..].contains(&key);
+                    self.keys.push(key);
+                    repeated
+                }
+            };
+            if repeated {
+                return Err(p.field(key).invalid("duplicate key"));
+            }
+            self.item(&p.field(key), depth + 1)?;
+        }
+        self.keys.truncate(base);
+        Ok(())
+    }
+
+    fn text(&mut self, len: u64, offset: usize) -> Result<&'a str, SchemaError> {
+        let bytes = self.r.take(len).map_err(malformed)?;
+        std::str::from_utf8(bytes).map_err(|_| {
+            malformed(cbor::CborError::Malformed {
+                offset,
+                what: "text string is not UTF-8",
+            })
+        })
+    }
+
+    /// Refuses nesting beyond [`cbor::MAX_DEPTH`] and a container whose `min_bytes` (one per
+    /// element at least) cannot fit in what is left, before any work on its elements.
+    fn nest(&self, depth: usize, min_bytes: u64, offset: usize) -> Result<(), SchemaError> {
+        if depth >= cbor::MAX_DEPTH {
+            return Err(malformed(cbor::CborError::TooDeep));
+        }
+        if min_bytes > self.r.remaining() as u64 {
+            return Err(malformed(cbor::CborError::Truncated { offset }));
+        }
+        Ok(())
+    }
+}
+
+fn malformed(e: cbor::CborError) -> SchemaError {
+    SchemaError::Malformed {
+        reason: e.to_string(),
     }
 }
 
@@ -231,6 +304,7 @@ mod tests {
     use super::*;
     use crate::schema::error::expect_invalid;
     use crate::schema::fixtures::parsed::{notary_endorsement, status_update, wuxi_destruction};
+    use ciborium::Value;
 
     fn wuxi_cbor() -> Vec<u8> {
         Statement::Destruction(wuxi_destruction()).to_cbor()
@@ -342,6 +416,45 @@ mod tests {
             })
         );
         expect_invalid(destruction(&encode(&Value::Array(vec![]))), "");
+    }
+
+    #[test]
+    fn from_cbor_holds_payload_heads_to_the_strict_rules() {
+        // The Wuxi payload starts with a two-byte map head (24 to 255 entries).
+        let cbor = wuxi_cbor();
+        assert_eq!(cbor[0], 0xb8);
+        let long_head = [&[0xb9, 0x00, cbor[1]][..], &cbor[2..]].concat();
+        assert_eq!(
+            destruction(&long_head),
+            Err(SchemaError::Malformed {
+                reason: "non-shortest CBOR encoding at byte 0".into()
+            })
+        );
+        let indefinite = [&[0xbf][..], &cbor[2..], &[0xff]].concat();
+        assert_eq!(
+            destruction(&indefinite),
+            Err(SchemaError::Malformed {
+                reason: "indefinite-length CBOR item at byte 0".into()
+            })
+        );
+        // A map that declares more entries than there are bytes left is refused before its
+        // entries are read.
+        assert_eq!(
+            destruction(&[0xb9, 0xff, 0xff, 0x60, 0x01]).map_err(|e| e.kind()),
+            Err("malformed")
+        );
+    }
+
+    #[test]
+    fn from_cbor_finds_a_repeated_key_in_a_large_map() {
+        // Over SCAN_KEYS keys, the walk switches to a hash set; the repeat is still named.
+        let mut v = wuxi_value();
+        let entries = map_at(&mut v, "");
+        for i in 0..40 {
+            entries.push((Value::Text(format!("x{i}")), Value::Integer(1.into())));
+        }
+        entries.push((Value::Text("x7".into()), Value::Integer(2.into())));
+        expect_invalid(destruction(&encode(&v)), "x7");
     }
 
     #[test]
