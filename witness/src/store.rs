@@ -18,6 +18,13 @@
 //! Methods may be called from several threads. `compare_and_swap` is atomic:
 //! of two swaps from the same expected value, exactly one succeeds.
 //!
+//! [`RedbStore`] commits concurrent swaps together: a commit costs an fsync
+//! (about 0.6 ms here) whether it holds one swap or a hundred, so the swaps
+//! that arrive while one commit runs go into the next, one transaction for
+//! all of them, and each caller still returns only after the commit that
+//! holds its own swap. Within a group the swaps apply in arrival order, so
+//! the outcome is the one some serial order of the calls would give.
+//!
 //! The store is deliberately narrow (read the latest, swap it, record and
 //! list evidence) so another backend, or a fault-injecting wrapper in tests,
 //! implements it in a few lines.
@@ -51,9 +58,13 @@ pub enum StoreError {
     /// An injected fault (tests).
     #[error("injected fault: {0}")]
     Injected(&'static str),
-    /// A thread panicked while holding the [`MemoryStore`]'s lock.
-    #[error("the in-memory store's lock is poisoned")]
+    /// A thread panicked while holding a store's lock.
+    #[error("the store's lock is poisoned")]
     Poisoned,
+    /// The group commit this write was part of failed (the first caller in
+    /// the group gets the database error itself, the others its text).
+    #[error("group commit failed: {0}")]
+    GroupCommit(String),
 }
 
 macro_rules! from_redb {
@@ -120,10 +131,32 @@ pub trait WitnessStore: Send + Sync {
     fn evidence_count(&self) -> Result<u64, StoreError>;
 }
 
-/// The redb-backed store: one file, every write one transaction committed
-/// with `Durability::Immediate`.
+/// The redb-backed store: one file, every write transaction committed with
+/// `Durability::Immediate`, concurrent swaps grouped into one transaction
+/// (see the module doc).
 pub struct RedbStore {
     db: Database,
+    group: std::sync::Mutex<Group>,
+    /// Signalled when a group commit ends.
+    committed: std::sync::Condvar,
+}
+
+/// Swaps waiting for a commit, and the outcomes of committed ones until
+/// their callers collect them.
+#[derive(Default)]
+struct Group {
+    next_id: u64,
+    queue: Vec<PendingSwap>,
+    /// A caller is running a commit; the others wait for it.
+    committing: bool,
+    done: std::collections::HashMap<u64, Result<Swap, StoreError>>,
+}
+
+struct PendingSwap {
+    id: u64,
+    origin: String,
+    expected: Option<Vec<u8>>,
+    new: Vec<u8>,
 }
 
 impl std::fmt::Debug for RedbStore {
@@ -142,7 +175,32 @@ impl RedbStore {
         txn.open_table(EVIDENCE)?;
         txn.open_table(META)?;
         txn.commit()?;
-        Ok(RedbStore { db })
+        Ok(RedbStore {
+            db,
+            group: std::sync::Mutex::new(Group::default()),
+            committed: std::sync::Condvar::new(),
+        })
+    }
+
+    /// Applies a group of swaps in order in one transaction. Err: the commit
+    /// failed, and no swap's outcome is known.
+    fn swap_group(&self, group: &[PendingSwap]) -> Result<Vec<Swap>, StoreError> {
+        let txn = self.begin_write()?;
+        let mut out = Vec::with_capacity(group.len());
+        {
+            let mut table = txn.open_table(CHECKPOINTS)?;
+            for p in group {
+                let current = table.get(p.origin.as_str())?.map(|v| v.value().to_vec());
+                if current != p.expected {
+                    out.push(Swap::Conflict { current });
+                } else {
+                    table.insert(p.origin.as_str(), p.new.as_slice())?;
+                    out.push(Swap::Swapped);
+                }
+            }
+        }
+        txn.commit()?;
+        Ok(out)
     }
 
     fn begin_write(&self) -> Result<redb::WriteTransaction, StoreError> {
@@ -179,21 +237,49 @@ impl WitnessStore for RedbStore {
         expected: Option<&[u8]>,
         new: &[u8],
     ) -> Result<Swap, StoreError> {
-        // redb runs one write transaction at a time, so the read and the
-        // write below are atomic with respect to every other swap.
-        let txn = self.begin_write()?;
-        {
-            let mut table = txn.open_table(CHECKPOINTS)?;
-            let current = table.get(origin)?.map(|v| v.value().to_vec());
-            if current.as_deref() != expected {
-                drop(table);
-                txn.abort()?;
-                return Ok(Swap::Conflict { current });
+        let lock = || self.group.lock().map_err(|_| StoreError::Poisoned);
+        let mut g = lock()?;
+        let id = g.next_id;
+        g.next_id += 1;
+        g.queue.push(PendingSwap {
+            id,
+            origin: origin.to_string(),
+            expected: expected.map(<[u8]>::to_vec),
+            new: new.to_vec(),
+        });
+        loop {
+            if let Some(outcome) = g.done.remove(&id) {
+                return outcome;
             }
-            table.insert(origin, new)?;
+            if g.committing {
+                g = self.committed.wait(g).map_err(|_| StoreError::Poisoned)?;
+                continue;
+            }
+            // No commit running and this swap not done: it is still queued,
+            // so this caller commits everything queued, its own swap too.
+            g.committing = true;
+            let group = std::mem::take(&mut g.queue);
+            drop(g);
+            let outcomes = self.swap_group(&group);
+            g = lock()?;
+            g.committing = false;
+            match outcomes {
+                Ok(swaps) => g
+                    .done
+                    .extend(group.iter().map(|p| p.id).zip(swaps.into_iter().map(Ok))),
+                Err(e) => {
+                    let text = e.to_string();
+                    g.done.extend(
+                        group
+                            .iter()
+                            .filter(|p| p.id != id)
+                            .map(|p| (p.id, Err(StoreError::GroupCommit(text.clone())))),
+                    );
+                    g.done.insert(id, Err(e));
+                }
+            }
+            self.committed.notify_all();
         }
-        txn.commit()?;
-        Ok(Swap::Swapped)
     }
 
     fn record_evidence(
@@ -382,6 +468,66 @@ mod tests {
         let s = RedbStore::open(&path).unwrap();
         assert_eq!(s.latest("o").unwrap(), Some(b"b".to_vec()));
         assert_eq!(s.origins().unwrap(), vec!["o".to_string()]);
+    }
+
+    #[test]
+    fn store_concurrent_swaps_commit_in_groups_with_serial_outcomes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.redb");
+        let threads = 16;
+        let rounds = 40u32;
+        let winners = {
+            let s = RedbStore::open(&path).unwrap();
+            let start = std::sync::Barrier::new(threads);
+            let winners: Vec<bool> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|t| {
+                        let (s, start) = (&s, &start);
+                        scope.spawn(move || {
+                            start.wait();
+                            // All race for one origin from nothing: one wins.
+                            let won = match s.compare_and_swap("shared", None, &[t as u8]).unwrap()
+                            {
+                                Swap::Swapped => true,
+                                Swap::Conflict { current } => {
+                                    assert!(current.is_some(), "conflict with nothing stored");
+                                    false
+                                }
+                            };
+                            // Each advances its own origin step by step; no one else
+                            // touches it, so every step must swap.
+                            let origin = format!("o{t}");
+                            let mut held: Option<Vec<u8>> = None;
+                            for r in 0..rounds {
+                                let next = r.to_be_bytes().to_vec();
+                                assert_eq!(
+                                    s.compare_and_swap(&origin, held.as_deref(), &next).unwrap(),
+                                    Swap::Swapped
+                                );
+                                held = Some(next);
+                            }
+                            won
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            assert_eq!(winners.iter().filter(|w| **w).count(), 1);
+            winners
+        };
+        let s = RedbStore::open(&path).unwrap();
+        for t in 0..threads {
+            assert_eq!(
+                s.latest(&format!("o{t}")).unwrap(),
+                Some((rounds - 1).to_be_bytes().to_vec())
+            );
+        }
+        let shared = s.latest("shared").unwrap().unwrap();
+        assert!(
+            winners[usize::from(shared[0])],
+            "stored value is not the winner's"
+        );
+        assert_eq!(s.origins().unwrap().len(), threads + 1);
     }
 
     #[test]
