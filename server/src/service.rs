@@ -264,17 +264,30 @@ impl LogService {
                 if *width > avail {
                     return Err(not_found());
                 }
+                let entries = matches!(path, TilePath::Entries { .. });
+                let count = usize::from(*width);
+                if entries
+                    && let Some(digests) = self.storage.entry_digests(*index)?
+                    && digests.len() >= count * 32
+                {
+                    let mut out = Vec::with_capacity(count * 34);
+                    for digest in digests.chunks_exact(32).take(count) {
+                        tile::push_entry(&mut out, digest);
+                    }
+                    return Ok(out);
+                }
+                // A statements bundle, or an entries bundle of a store without digests for it.
                 let stmts = self
                     .storage
                     .statements(index * TILE_WIDTH, u64::from(*width))?;
-                if stmts.len() != usize::from(*width) {
+                if stmts.len() != count {
                     return Err(
                         StorageError::Corrupted("bundle shorter than the tree".into()).into(),
                     );
                 }
                 let mut out = Vec::new();
                 for s in &stmts {
-                    if matches!(path, TilePath::Entries { .. }) {
+                    if entries {
                         let digest: [u8; 32] = sha2::Digest::finalize(sha2::Digest::chain_update(
                             sha2::Sha256::default(),
                             s,

@@ -69,4 +69,42 @@ pub(crate) fn run<S: Storage>(open: impl Fn() -> S) {
     assert_eq!(s.get_meta(&MetaKey::SignedCheckpoint).unwrap(), None);
     s.recover().unwrap();
     assert_eq!(s.tree_head().unwrap().size, 2);
+    assert_eq!(
+        s.entry_digests(0).unwrap(),
+        Some([[1u8; 32], [2u8; 32]].concat())
+    );
+    assert_eq!(s.entry_digests(1).unwrap(), None);
+
+    // A batch across a bundle boundary completes bundle 0 and starts bundle 1.
+    let digest = |i: u64| {
+        let mut d = [0xd0; 32];
+        d[..8].copy_from_slice(&i.to_be_bytes());
+        Hash(d)
+    };
+    let across = AppendBatch {
+        first_index: 2,
+        statements: (2..260)
+            .map(|i| (digest(i), Arc::new(i.to_be_bytes().to_vec())))
+            .collect(),
+        tiles: vec![],
+        tree: Some(TreeHead {
+            size: 260,
+            root: Hash([8; 32]),
+        }),
+    };
+    s.append(&across).unwrap();
+    drop(s);
+    let s = open();
+    let bundle0 = s.entry_digests(0).unwrap().unwrap();
+    assert_eq!(bundle0.len(), 256 * 32);
+    assert_eq!(&bundle0[..64], [[1u8; 32], [2u8; 32]].concat().as_slice());
+    assert_eq!(&bundle0[255 * 32..], digest(255).0.as_slice());
+    assert_eq!(
+        s.entry_digests(1).unwrap(),
+        Some((256..260).flat_map(|i| digest(i).0).collect::<Vec<u8>>())
+    );
+    assert_eq!(
+        s.statements(259, 5).unwrap(),
+        vec![259u64.to_be_bytes().to_vec()]
+    );
 }

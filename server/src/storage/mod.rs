@@ -88,7 +88,7 @@ pub trait Storage: Send + Sync + 'static {
     fn find_entries(&self, digests: &[Hash]) -> Result<Vec<Option<u64>>, StorageError>;
 
     /// Appends one batch: statements at `first_index..`, their digests in the
-    /// dedup index, the given tiles and the new tree head, all in one
+    /// dedup index and in their bundles' digest lists, the given tiles and the new tree head, all in one
     /// transaction. Ok means the whole batch survives power loss; Err means
     /// none of it is acknowledged (after [`Storage::recover`], it is either
     /// entirely present or entirely absent).
@@ -98,6 +98,13 @@ pub trait Storage: Send + Sync + 'static {
     /// None if it holds no hashes yet. A partial tile is a prefix of every
     /// later version of it.
     fn tile(&self, level: u8, index: u64) -> Result<Option<Vec<u8>>, StorageError>;
+
+    /// The entry digests of bundle `bundle` (entries `bundle*256..`),
+    /// concatenated, 32 bytes each, as many as are integrated; None if the
+    /// store has none for it (nothing integrated there, or a bundle written
+    /// before the store kept digests). Lets the log serve `tile/entries`
+    /// without reading and hashing the statements.
+    fn entry_digests(&self, bundle: u64) -> Result<Option<Vec<u8>>, StorageError>;
 
     /// Registered statements `start..start+count` (fewer if the log is
     /// shorter).

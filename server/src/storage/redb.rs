@@ -16,6 +16,7 @@ use std::sync::{Arc, RwLock};
 
 use ::redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use ashlog::merkle::{self, Hash};
+use ashlog::tile::TILE_WIDTH;
 
 use super::fault::{FaultSwitch, FaultyBackend};
 use super::{AppendBatch, MetaKey, Storage, StorageError, TreeHead};
@@ -23,6 +24,8 @@ use super::{AppendBatch, MetaKey, Storage, StorageError, TreeHead};
 const STATEMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("statements");
 const DEDUP: TableDefinition<&[u8; 32], u64> = TableDefinition::new("dedup");
 const TILES: TableDefinition<(u8, u64), &[u8]> = TableDefinition::new("tiles");
+/// Entry digests by bundle index: 32 bytes per entry, up to 256, growing like a partial tile.
+const DIGESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("digests");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
 /// redb's page cache. Its default (1 GiB) lets a busy log's resident
@@ -153,6 +156,7 @@ impl RedbStorage {
             tx.open_table(STATEMENTS)?;
             tx.open_table(DEDUP)?;
             tx.open_table(TILES)?;
+            tx.open_table(DIGESTS)?;
             tx.open_table(META)?;
         }
         tx.commit()?;
@@ -180,6 +184,38 @@ impl RedbStorage {
         }
         r
     }
+}
+
+/// Extends the digest lists of the bundles `batch` touches. A bundle with no list, or a list that
+/// does not end where the batch starts (one begun before the store kept digests), is left
+/// without one; readers then hash the statements instead.
+fn append_digests(
+    digests: &mut ::redb::Table<u64, &[u8]>,
+    batch: &AppendBatch,
+) -> Result<(), StorageError> {
+    let mut done = 0;
+    while done < batch.statements.len() {
+        let index = batch.first_index + done as u64;
+        let bundle = index / TILE_WIDTH;
+        let offset = (index % TILE_WIDTH) as usize;
+        let take = (TILE_WIDTH as usize - offset).min(batch.statements.len() - done);
+        let list = if offset == 0 {
+            Some(Vec::with_capacity(take * 32))
+        } else {
+            digests
+                .get(bundle)?
+                .map(|v| v.value().to_vec())
+                .filter(|v| v.len() == offset * 32)
+        };
+        if let Some(mut list) = list {
+            for (digest, _) in &batch.statements[done..done + take] {
+                list.extend_from_slice(&digest.0);
+            }
+            digests.insert(bundle, list.as_slice())?;
+        }
+        done += take;
+    }
+    Ok(())
 }
 
 impl Storage for RedbStorage {
@@ -230,6 +266,7 @@ impl Storage for RedbStorage {
                     statements.insert(index, bytes.as_slice())?;
                     dedup.insert(&digest.0, index)?;
                 }
+                append_digests(&mut tx.open_table(DIGESTS)?, batch)?;
                 let mut tiles = tx.open_table(TILES)?;
                 for (level, index, bytes) in &batch.tiles {
                     tiles.insert((*level, *index), bytes.as_slice())?;
@@ -248,6 +285,14 @@ impl Storage for RedbStorage {
             let tx = db.begin_read()?;
             let tiles = tx.open_table(TILES)?;
             Ok(tiles.get((level, index))?.map(|v| v.value().to_vec()))
+        })
+    }
+
+    fn entry_digests(&self, bundle: u64) -> Result<Option<Vec<u8>>, StorageError> {
+        self.with_db(|db| {
+            let tx = db.begin_read()?;
+            let digests = tx.open_table(DIGESTS)?;
+            Ok(digests.get(bundle)?.map(|v| v.value().to_vec()))
         })
     }
 
