@@ -374,8 +374,10 @@ pub(crate) struct AuditArgs {
     /// statements, signatures and schemas are not checked.
     #[arg(long)]
     pub(crate) no_verify_signatures: bool,
-    /// Requests in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 6)]
+    /// Requests in flight at once (at most 32). Tiles and bundles are small
+    /// and the log serves them from storage, so a replay is bound by round
+    /// trips; 16 keeps one client core busy on loopback.
+    #[arg(long, value_name = "N", default_value_t = 16)]
     pub(crate) parallel: usize,
     /// Machine-readable output (see --help).
     #[arg(long)]

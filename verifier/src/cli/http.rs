@@ -1,7 +1,15 @@
-//! Talking to a log: blocking HTTP with retries for transient failures.
-//! Everything fetched here is untrusted until the caller checks it (tiles
-//! against a verified checkpoint, statements and receipts with the library).
+//! Talking to a log: HTTP with retries for transient failures, blocking for
+//! the commands and concurrent for replays. Everything fetched here is
+//! untrusted until the caller checks it (tiles against a verified checkpoint,
+//! statements and receipts with the library).
+//!
+//! One async client on a one-thread runtime serves both: the blocking calls
+//! run their request on it, and a replay keeps many requests in flight on
+//! it without a thread per request (reqwest's blocking client hands every
+//! request to its own runtime thread and back, and on two cores those
+//! hand-offs cost more than the requests).
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
@@ -72,26 +80,16 @@ pub(crate) struct LogConfig {
     pub(crate) trust_anchors: Vec<String>,
 }
 
-/// A log at a URL.
-pub(crate) struct Log {
-    pub(crate) url: LogUrl,
-    client: reqwest::blocking::Client,
+/// The HTTP side of a [`Log`]: async, and cheap to clone into tasks.
+#[derive(Clone)]
+pub(crate) struct Http {
+    client: reqwest::Client,
+    base: String,
 }
 
-impl Log {
-    pub(crate) fn new(url: LogUrl) -> Result<Log> {
-        let client = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .connect_timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("ashlog/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| anyhow!("cannot set up the HTTP client: {e}"))?;
-        Ok(Log { url, client })
-    }
-
+impl Http {
     pub(crate) fn base(&self) -> &str {
-        &self.url.0
+        &self.base
     }
 
     fn unreachable(&self, path: &str, e: &dyn std::fmt::Display) -> anyhow::Error {
@@ -101,42 +99,45 @@ impl Log {
         )))
     }
 
-    fn read(&self, path: &str, resp: reqwest::blocking::Response) -> Result<Reply> {
+    /// Reads the whole body, refusing one over [`MAX_BODY`] as soon as it
+    /// passes the limit.
+    async fn read(&self, path: &str, mut resp: reqwest::Response) -> Result<Reply> {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.bytes().map_err(|e| self.unreachable(path, &e))?;
-        if body.len() > MAX_BODY {
-            return Err(anyhow::Error::new(NetError(format!(
-                "{}{path} sent {} bytes, more than any ashlog resource holds — the log misbehaves",
-                self.base(),
-                body.len()
-            ))));
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.unreachable(path, &e))? {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(anyhow::Error::new(NetError(format!(
+                    "{}{path} sent more than {MAX_BODY} bytes, more than any ashlog resource holds — the log misbehaves",
+                    self.base(),
+                ))));
+            }
+            body.extend_from_slice(&chunk);
         }
         Ok(Reply {
             status,
             headers,
-            body: body.to_vec(),
+            body,
         })
     }
 
-    /// GET with retries on connection errors, 5xx and 429 (honouring
-    /// Retry-After). Any other status is returned to the caller.
-    pub(crate) fn get_with(&self, path: &str, accept: Option<&str>) -> Result<Reply> {
+    /// [`Log::get_with`].
+    pub(crate) async fn get_with(&self, path: &str, accept: Option<&str>) -> Result<Reply> {
         let mut last: Option<anyhow::Error> = None;
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
-                std::thread::sleep(Duration::from_millis(200 << attempt));
+                tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
             }
             let mut req = self.client.get(format!("{}{path}", self.base()));
             if let Some(a) = accept {
                 req = req.header("accept", a);
             }
-            match req.send() {
+            match req.send().await {
                 Ok(resp) => {
-                    let reply = self.read(path, resp)?;
+                    let reply = self.read(path, resp).await?;
                     if reply.status == 429 || reply.status >= 500 {
                         if let Some(d) = reply.retry_after() {
-                            std::thread::sleep(d);
+                            tokio::time::sleep(d).await;
                         }
                         last = Some(anyhow::Error::new(NetError(format!(
                             "the log at {} answered {} for {path}{} — try again later",
@@ -157,13 +158,9 @@ impl Log {
         Err(last.unwrap_or_else(|| anyhow!("GET {path} failed")))
     }
 
-    pub(crate) fn get(&self, path: &str) -> Result<Reply> {
-        self.get_with(path, None)
-    }
-
-    /// GET that must answer 200; `what` names the resource in errors.
-    pub(crate) fn get_ok(&self, path: &str, what: &str) -> Result<Vec<u8>> {
-        let r = self.get(path)?;
+    /// [`Log::get_ok`].
+    pub(crate) async fn get_ok(&self, path: &str, what: &str) -> Result<Vec<u8>> {
+        let r = self.get_with(path, None).await?;
         if r.status == 200 {
             return Ok(r.body);
         }
@@ -192,6 +189,119 @@ impl Log {
         }
     }
 
+    /// [`Log::tile`].
+    pub(crate) async fn tile(&self, id: TileId) -> Result<Vec<u8>> {
+        let path = format!("/{}", TilePath::Hash(id).to_path());
+        let r = self.get_with(&path, None).await?;
+        let mut body = if r.status == 200 {
+            r.body
+        } else if r.status == 404 && !id.is_full() {
+            let full = TileId { width: 256, ..id };
+            self.get_ok(&format!("/{}", TilePath::Hash(full).to_path()), "tile")
+                .await?
+        } else {
+            return Err(self.status_error(&r, &path, "tile"));
+        };
+        if body.len() > id.byte_len() && !id.is_full() {
+            body.truncate(id.byte_len());
+        }
+        Ok(body)
+    }
+
+    /// A bundle (statements or entries) at `index` with `width` entries.
+    pub(crate) async fn bundle(&self, path: TilePath) -> Result<Vec<u8>> {
+        let p = format!("/{}", path.to_path());
+        self.get_ok(&p, "bundle").await
+    }
+
+    /// [`Log::post_statement`].
+    pub(crate) async fn post_statement(&self, bytes: &[u8], wait_secs: u64) -> Result<Reply> {
+        let path = "/entries";
+        let resp = self
+            .client
+            .post(format!("{}{path}", self.base()))
+            .header("content-type", "application/cose")
+            .header(
+                "accept",
+                "application/cose, application/concise-problem-details+cbor",
+            )
+            .header("prefer", format!("wait={wait_secs}"))
+            .timeout(Duration::from_secs(wait_secs + 30))
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .map_err(|e| self.unreachable(path, &e))?;
+        self.read(path, resp).await
+    }
+}
+
+/// A log at a URL.
+pub(crate) struct Log {
+    pub(crate) url: LogUrl,
+    http: Http,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Log {
+    pub(crate) fn new(url: LogUrl) -> Result<Log> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("ashlog-http")
+            .enable_all()
+            .build()
+            .map_err(|e| anyhow!("cannot start the HTTP client: {e}"))?;
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("ashlog/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| anyhow!("cannot set up the HTTP client: {e}"))?;
+        let http = Http {
+            client,
+            base: url.0.clone(),
+        };
+        Ok(Log { url, http, rt })
+    }
+
+    pub(crate) fn base(&self) -> &str {
+        &self.url.0
+    }
+
+    /// The async client, for work that keeps many requests in flight.
+    pub(crate) fn http(&self) -> &Http {
+        &self.http
+    }
+
+    /// Spawns `f` on the client's runtime, whose thread also drives the
+    /// sockets, so its requests need no thread hand-offs.
+    pub(crate) fn spawn<F>(&self, f: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.rt.spawn(f)
+    }
+
+    /// GET with retries on connection errors, 5xx and 429 (honouring
+    /// Retry-After). Any other status is returned to the caller.
+    pub(crate) fn get_with(&self, path: &str, accept: Option<&str>) -> Result<Reply> {
+        self.rt.block_on(self.http.get_with(path, accept))
+    }
+
+    pub(crate) fn get(&self, path: &str) -> Result<Reply> {
+        self.get_with(path, None)
+    }
+
+    /// GET that must answer 200; `what` names the resource in errors.
+    pub(crate) fn get_ok(&self, path: &str, what: &str) -> Result<Vec<u8>> {
+        self.rt.block_on(self.http.get_ok(path, what))
+    }
+
+    pub(crate) fn status_error(&self, r: &Reply, path: &str, what: &str) -> anyhow::Error {
+        self.http.status_error(r, path, what)
+    }
+
     /// The published checkpoint note (unverified).
     pub(crate) fn checkpoint(&self) -> Result<Vec<u8>> {
         self.get_ok("/checkpoint", "published checkpoint")
@@ -215,45 +325,12 @@ impl Log {
     /// A hash tile, exactly `id.byte_len()` bytes or an error. Falls back to
     /// the full tile (and keeps its prefix) if a partial one is gone.
     pub(crate) fn tile(&self, id: TileId) -> Result<Vec<u8>> {
-        let path = format!("/{}", TilePath::Hash(id).to_path());
-        let r = self.get(&path)?;
-        let mut body = if r.status == 200 {
-            r.body
-        } else if r.status == 404 && !id.is_full() {
-            let full = TileId { width: 256, ..id };
-            self.get_ok(&format!("/{}", TilePath::Hash(full).to_path()), "tile")?
-        } else {
-            return Err(self.status_error(&r, &path, "tile"));
-        };
-        if body.len() > id.byte_len() && !id.is_full() {
-            body.truncate(id.byte_len());
-        }
-        Ok(body)
-    }
-
-    /// A bundle (statements or entries) at `index` with `width` entries.
-    pub(crate) fn bundle(&self, path: TilePath) -> Result<Vec<u8>> {
-        let p = format!("/{}", path.to_path());
-        self.get_ok(&p, "bundle")
+        self.rt.block_on(self.http.tile(id))
     }
 
     /// POST a statement; no retries (the caller decides).
     pub(crate) fn post_statement(&self, bytes: &[u8], wait_secs: u64) -> Result<Reply> {
-        let path = "/entries";
-        let resp = self
-            .client
-            .post(format!("{}{path}", self.base()))
-            .header("content-type", "application/cose")
-            .header(
-                "accept",
-                "application/cose, application/concise-problem-details+cbor",
-            )
-            .header("prefer", format!("wait={wait_secs}"))
-            .timeout(Duration::from_secs(wait_secs + 30))
-            .body(bytes.to_vec())
-            .send()
-            .map_err(|e| self.unreachable(path, &e))?;
-        self.read(path, resp)
+        self.rt.block_on(self.http.post_statement(bytes, wait_secs))
     }
 
     /// Fetches `path` until it answers 200, honouring 302 + Retry-After, for

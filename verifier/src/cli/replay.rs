@@ -16,8 +16,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal as _;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -449,81 +447,78 @@ pub(crate) fn for_each_bundle(
     parallel: usize,
     mut each: impl FnMut(u64, u16, Vec<u8>, Option<Vec<u8>>) -> Result<bool>,
 ) -> Result<()> {
+    use futures_util::StreamExt as _;
+
     let last = size.div_ceil(TILE_WIDTH);
     if first >= last {
         return Ok(());
     }
-    let next = AtomicU64::new(first);
     let parallel = parallel.clamp(1, 32);
-    std::thread::scope(|s| {
-        let (tx, rx) = sync_channel::<Fetched>(parallel * 2);
-        for _ in 0..parallel {
-            let tx = tx.clone();
-            let next = &next;
-            s.spawn(move || {
-                loop {
-                    let b = next.fetch_add(1, Ordering::Relaxed);
-                    if b >= last {
-                        break;
-                    }
+    // The fetches run as one task on the client's runtime, `parallel` in
+    // flight and delivered in order; this thread only consumes them.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Fetched>(parallel * 2);
+    let http = log.http().clone();
+    let fetcher = log.spawn(async move {
+        let mut fetched = futures_util::stream::iter(first..last)
+            .map(|b| {
+                let http = http.clone();
+                async move {
                     let width = tile_width(0, b, size).unwrap_or(TILE_WIDTH as u16);
                     let path = if statements {
                         TilePath::Statements { index: b, width }
                     } else {
                         TilePath::Entries { index: b, width }
                     };
-                    let r = log.bundle(path).and_then(|bundle| {
-                        let tile = if with_tile {
-                            Some(log.tile(TileId {
+                    // The bundle and its tile travel together.
+                    let tile = async {
+                        if with_tile {
+                            let id = TileId {
                                 level: 0,
                                 index: b,
                                 width,
-                            })?)
+                            };
+                            Some(http.tile(id).await)
                         } else {
                             None
-                        };
-                        Ok((bundle, tile))
-                    });
-                    if tx.send((b, r)).is_err() {
-                        break;
-                    }
+                        }
+                    };
+                    let (bundle, tile) = futures_util::future::join(http.bundle(path), tile).await;
+                    let r = match (bundle, tile) {
+                        (Ok(bundle), Some(Ok(tile))) => Ok((bundle, Some(tile))),
+                        (Ok(bundle), None) => Ok((bundle, None)),
+                        (Err(e), _) | (_, Some(Err(e))) => Err(e),
+                    };
+                    (b, r)
                 }
-            });
-        }
-        drop(tx);
-        let r = in_order(rx, first, last, size, &mut each);
-        // Stop the fetchers: no more jobs; the receiver is gone.
-        next.store(last, Ordering::Relaxed);
-        r
-    })
-}
-
-fn in_order(
-    rx: Receiver<Fetched>,
-    first: u64,
-    last: u64,
-    size: u64,
-    each: &mut impl FnMut(u64, u16, Vec<u8>, Option<Vec<u8>>) -> Result<bool>,
-) -> Result<()> {
-    let mut pending: BTreeMap<u64, (Vec<u8>, Option<Vec<u8>>)> = BTreeMap::new();
-    let mut want = first;
-    while want < last {
-        while let Some((bundle, tile)) = pending.remove(&want) {
-            let width = tile_width(0, want, size).unwrap_or(TILE_WIDTH as u16);
-            if !each(want, width, bundle, tile)? {
-                return Ok(());
+            })
+            .buffered(parallel);
+        while let Some(item) = fetched.next().await {
+            // The consumer hangs up when it stops early.
+            if tx.send(item).await.is_err() {
+                break;
             }
-            want += 1;
         }
-        if want >= last {
-            break;
+    });
+    let result = (|| {
+        for want in first..last {
+            let Some((b, r)) = rx.blocking_recv() else {
+                anyhow::bail!("the bundle fetcher stopped early");
+            };
+            if b != want {
+                anyhow::bail!("the bundle fetcher delivered bundle {b} where {want} was due");
+            }
+            let (bundle, tile) = r?;
+            let width = tile_width(0, b, size).unwrap_or(TILE_WIDTH as u16);
+            if !each(b, width, bundle, tile)? {
+                break;
+            }
         }
-        let Ok((b, r)) = rx.recv() else {
-            anyhow::bail!("bundle fetchers stopped early");
-        };
-        pending.insert(b, r?);
-    }
-    Ok(())
+        Ok(())
+    })();
+    // Stops the fetcher at its next delivery if it is still running.
+    drop(rx);
+    fetcher.abort();
+    result
 }
 
 /// One fetched bundle: index, width, bundle bytes, level-0 tile bytes.
