@@ -2,8 +2,10 @@
 //!
 //! Tables: `statements` (index → registered statement), `dedup` (entry
 //! digest → index), `tiles` ((level, index) → hash tile bytes, partial tiles
-//! overwritten by their longer versions), `meta` (tree head, checkpoints,
-//! witness sizes). Every write transaction commits with
+//! overwritten by their longer versions), `digests` (bundle index → its
+//! entries' digests, growing like a partial tile, so `tile/entries` is one
+//! read), `meta` (tree head, checkpoints, witness sizes). Every write
+//! transaction commits with
 //! `Durability::Immediate`: when `commit` returns, redb has fsynced, so Ok
 //! from this module means the data survives power loss.
 //!
