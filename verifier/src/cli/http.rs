@@ -104,7 +104,11 @@ impl Http {
     async fn read(&self, path: &str, mut resp: reqwest::Response) -> Result<Reply> {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let mut body = Vec::new();
+        // One allocation of the announced size (within the limit) rather than a doubling series:
+        // a replay reads thousands of 1.5 MB bundles, and glibc's heap fragments under a churn
+        // of large reallocations.
+        let announced = resp.content_length().unwrap_or(0).min(MAX_BODY as u64) as usize;
+        let mut body = Vec::with_capacity(announced);
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.unreachable(path, &e))? {
             if body.len() + chunk.len() > MAX_BODY {
                 return Err(anyhow::Error::new(NetError(format!(
