@@ -61,8 +61,8 @@ pub enum StoreError {
     /// A thread panicked while holding a store's lock.
     #[error("the store's lock is poisoned")]
     Poisoned,
-    /// The group commit this write was part of failed (the first caller in
-    /// the group gets the database error itself, the others its text).
+    /// The group commit this write was part of failed (the caller that ran
+    /// the commit gets the database error itself, the others its text).
     #[error("group commit failed: {0}")]
     GroupCommit(String),
 }

@@ -6,7 +6,7 @@
 //! under the policy in force at its position (the latest `policy` entry
 //! before it, signed with the log's own key).
 //!
-//! Bundles are fetched by a pool of threads and consumed in order; each
+//! Bundles are fetched with many requests in flight and consumed in order; each
 //! batch of statements is verified in parallel across cores, with validated
 //! certificate chains cached by fingerprint (a chain validated once holds
 //! for every signing time inside its validity window, while the anchors stay
@@ -436,8 +436,8 @@ impl Progress {
 type Fetched = (u64, Result<(Vec<u8>, Option<Vec<u8>>)>);
 
 /// Fetches bundles `first..last` (and, with `with_tile`, their level-0
-/// tiles) of a tree of `size` entries with `parallel` threads, and hands
-/// them to `each` in order. `each` returning Ok(false) stops early.
+/// tiles) of a tree of `size` entries with `parallel` requests in flight,
+/// and hands them to `each` in order. `each` returning Ok(false) stops early.
 pub(crate) fn for_each_bundle(
     log: &Log,
     size: u64,
@@ -515,7 +515,7 @@ pub(crate) fn for_each_bundle(
         }
         Ok(())
     })();
-    // Stops the fetcher at its next delivery if it is still running.
+    // After an early stop, cancels the fetcher and its requests in flight.
     drop(rx);
     fetcher.abort();
     result
