@@ -36,8 +36,7 @@ use crate::add_checkpoint::{
     AddError, MAX_BODY_BYTES, StateError, WitnessState, process_add_checkpoint,
 };
 use crate::config::{Config, ConfigError, KeyFileError};
-use crate::evidence::Evidence;
-use crate::store::{RedbStore, StoreError, Swap, WitnessStore};
+use crate::store::{RedbStore, StoreError};
 
 /// Content type of a 409 body (tlog-witness).
 pub const TLOG_SIZE_CONTENT_TYPE: &str = "text/x.tlog.size";
@@ -264,52 +263,6 @@ pub struct RunningWitness {
     closed: tokio::sync::oneshot::Receiver<()>,
 }
 
-/// The running witness's store, which tells [`RunningWitness::stop`] when
-/// the database is closed: fields drop in declaration order, so the sender
-/// goes (and the receiver wakes) only after the database has been dropped.
-/// Watching the state's `Arc` is not enough: its strong count reaches zero
-/// before the last owner has finished dropping the state and closing the
-/// file, and a reopen in that window fails with "database already open".
-struct SignalOnClose {
-    store: RedbStore,
-    _closed: tokio::sync::oneshot::Sender<()>,
-}
-
-impl WitnessStore for SignalOnClose {
-    fn latest(&self, origin: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.store.latest(origin)
-    }
-
-    fn origins(&self) -> Result<Vec<String>, StoreError> {
-        self.store.origins()
-    }
-
-    fn compare_and_swap(
-        &self,
-        origin: &str,
-        expected: Option<&[u8]>,
-        new: &[u8],
-    ) -> Result<Swap, StoreError> {
-        self.store.compare_and_swap(origin, expected, new)
-    }
-
-    fn record_evidence(
-        &self,
-        evidence: &Evidence,
-        keep_per_origin: usize,
-    ) -> Result<u64, StoreError> {
-        self.store.record_evidence(evidence, keep_per_origin)
-    }
-
-    fn evidence(&self) -> Result<Vec<Evidence>, StoreError> {
-        self.store.evidence()
-    }
-
-    fn evidence_count(&self) -> Result<u64, StoreError> {
-        self.store.evidence_count()
-    }
-}
-
 impl std::fmt::Debug for RunningWitness {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunningWitness")
@@ -336,11 +289,13 @@ pub async fn start(
     let store = tokio::task::spawn_blocking(move || RedbStore::open(&db_path))
         .await
         .map_err(|e| StartError::Listen(std::io::Error::other(e)))??;
-    let (closed_tx, closed) = tokio::sync::oneshot::channel();
-    let store = SignalOnClose {
-        store,
-        _closed: closed_tx,
-    };
+    // The sender drops when the database has closed, which tells `stop`
+    // that the file can be opened again. Watching the state's `Arc` is not
+    // enough: its strong count reaches zero before the last owner has
+    // finished dropping the state and closing the file, and a reopen in that
+    // window fails with "database already open".
+    let (closed_tx, closed) = tokio::sync::oneshot::channel::<()>();
+    let store = store.drop_after_close(closed_tx);
     let state = Arc::new(WitnessState::new(&config.name, key, logs, Box::new(store))?);
     let addr = listener.local_addr()?;
     let vkey = state.vkey().to_string();

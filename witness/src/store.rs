@@ -139,6 +139,9 @@ pub struct RedbStore {
     group: std::sync::Mutex<Group>,
     /// Signalled when a group commit ends.
     committed: std::sync::Condvar,
+    /// Dropped after `db` (fields drop in declaration order): see
+    /// [`RedbStore::drop_after_close`].
+    on_close: Option<Box<dyn Send + Sync>>,
 }
 
 /// Swaps waiting for a commit, and the outcomes of committed ones until
@@ -179,7 +182,16 @@ impl RedbStore {
             db,
             group: std::sync::Mutex::new(Group::default()),
             committed: std::sync::Condvar::new(),
+            on_close: None,
         })
+    }
+
+    /// Keeps `guard` until the database file is closed, and drops it right
+    /// after: a channel sender there tells its receiver that the file can
+    /// be opened again.
+    pub fn drop_after_close(mut self, guard: impl Send + Sync + 'static) -> RedbStore {
+        self.on_close = Some(Box::new(guard));
+        self
     }
 
     /// Applies a group of swaps in order in one transaction. Err: the commit
