@@ -241,7 +241,6 @@ impl Http {
 
 /// A log at a URL.
 pub(crate) struct Log {
-    pub(crate) url: LogUrl,
     http: Http,
     rt: tokio::runtime::Runtime,
 }
@@ -263,13 +262,13 @@ impl Log {
             .map_err(|e| anyhow!("cannot set up the HTTP client: {e}"))?;
         let http = Http {
             client,
-            base: url.0.clone(),
+            base: url.0,
         };
-        Ok(Log { url, http, rt })
+        Ok(Log { http, rt })
     }
 
     pub(crate) fn base(&self) -> &str {
-        &self.url.0
+        self.http.base()
     }
 
     /// The async client, for work that keeps many requests in flight.
