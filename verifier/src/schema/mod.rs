@@ -41,6 +41,7 @@
 mod check;
 mod common;
 mod correction;
+mod deserializer;
 mod destruction;
 mod document;
 mod endorsement;

@@ -3,21 +3,21 @@
 //! Decoding runs in two passes over the same bytes. The first walks them without building
 //! anything and enforces the encoding rules that hold for every kind: one item and nothing after
 //! it, strict heads, maps with text keys and no repeated key, no floats, no null, no byte
-//! strings, no tags. The second reads the typed struct (serde derive, unknown fields denied) and
-//! records the path of any failure. Only then does [`Statement::validate`] run the semantic
+//! strings, no tags. The second reads the typed struct (serde derive, unknown fields denied)
+//! through the borrowing [`Deserializer`] and records the path of any failure. Only then does [`Statement::validate`] run the semantic
 //! rules. Encoding writes struct fields in
 //! declaration order and leaves out absent options, so `from_cbor` then `to_cbor` reproduces the
 //! bytes that `to_cbor` wrote.
 
 use super::check::{Check, MAX_PAYLOAD_BYTES, Path};
+use super::deserializer::Deserializer;
 use super::error::render_path;
 use super::{
     Correction, Destruction, Endorsement, EntryRef, Kind, LogPolicy, SchemaError, Takedown,
 };
 use crate::cbor;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
 
 /// A statement payload of one of the five kinds.
 // Variants stay unboxed so callers match on `Statement::Destruction(d)` directly; statements are
@@ -143,34 +143,15 @@ fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, SchemaError> {
     // decode without it first and pay for the path only when there is a
     // failure to name: it wraps the same deserializer and changes nothing
     // about what is accepted, so the retry fails exactly where this did.
-    if let Ok(t) = ciborium::from_reader::<T, _>(payload) {
+    if let Ok(t) = T::deserialize(&mut Deserializer::new(payload)) {
         return Ok(t);
     }
-    FAILED_AT.with(|f| f.borrow_mut().take());
-    match ciborium::from_reader::<Tracked<T>, _>(payload) {
-        Ok(Tracked(t)) => Ok(t),
-        Err(e) => {
-            let path = FAILED_AT
-                .with(|f| f.borrow_mut().take())
-                .unwrap_or_default();
-            match e {
-                ciborium::de::Error::Semantic(_, message) => {
-                    Err(SchemaError::from_serde(path, &message))
-                }
-                other => Err(SchemaError::Malformed {
-                    reason: cbor_reason(&other),
-                }),
-            }
-        }
-    }
-}
-
-fn cbor_reason(e: &ciborium::de::Error<std::io::Error>) -> String {
-    match e {
-        ciborium::de::Error::Io(io) => format!("not CBOR or truncated: {io}"),
-        ciborium::de::Error::Syntax(offset) => format!("not CBOR: syntax error at byte {offset}"),
-        ciborium::de::Error::Semantic(_, message) => format!("not usable CBOR: {message}"),
-        ciborium::de::Error::RecursionLimitExceeded => "CBOR nests too deeply".to_string(),
+    match serde_path_to_error::deserialize::<_, T>(&mut Deserializer::new(payload)) {
+        Ok(t) => Ok(t),
+        Err(e) => Err(SchemaError::from_serde(
+            render_path(e.path()),
+            &e.into_inner().0,
+        )),
     }
 }
 
@@ -274,27 +255,6 @@ impl<'a> Walk<'a> {
 fn malformed(e: cbor::CborError) -> SchemaError {
     SchemaError::Malformed {
         reason: e.to_string(),
-    }
-}
-
-thread_local! {
-    /// Path of the last typed-decoding failure on this thread. ciborium's deserializer type is
-    /// private, so serde_path_to_error cannot wrap it from outside; [`Tracked`] wraps it from
-    /// inside the decode instead and leaves the path here for [`decode`] to pick up at once.
-    static FAILED_AT: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// Deserializes `T` through serde_path_to_error and records the failure path in [`FAILED_AT`].
-struct Tracked<T>(T);
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Tracked<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        serde_path_to_error::deserialize(deserializer)
-            .map(Tracked)
-            .map_err(|e| {
-                FAILED_AT.with(|f| *f.borrow_mut() = Some(render_path(e.path())));
-                e.into_inner()
-            })
     }
 }
 
