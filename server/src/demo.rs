@@ -355,10 +355,13 @@ pub async fn run(dir: Option<PathBuf>, port: u16, exit: bool) -> anyhow::Result<
     println!(
         "\nTry it yourself (the ashlog CLI: cargo build --release -p ashlog, then target/release/ashlog):\n\n  \
          ashlog verify {d}/statements/wuxi-takedown.scitt --policy {d}/policy.txt --roots {d}/roots.pem\n  \
-         ashlog verify --online {base} {id_destruction} --policy {d}/policy.txt --roots {d}/roots.pem\n  \
-         ashlog show {base} {id_destruction}\n  \
-         ashlog audit {base} --roots {d}/roots.pem\n  \
-         ashlog verify {d}/statements/wuxi-destruction.scitt --policy {d}/policy.txt --roots {d}/roots.pem --json\n"
+         ashlog verify --online {base} {id_destruction} --policy {d}/policy.txt --roots {d}/roots.pem --state-dir {d}/state\n  \
+         ashlog show {base} {id_destruction} --state-dir {d}/state\n  \
+         ashlog audit {base} --roots {d}/roots.pem --state-dir {d}/state\n  \
+         ashlog verify {d}/statements/wuxi-destruction.scitt --policy {d}/policy.txt --roots {d}/roots.pem --json\n\n\
+         The online commands remember the last checkpoint they saw of a log, to catch a rollback.\n\
+         Every demo is a new log under the same name with new keys, so --state-dir keeps that memory\n\
+         inside this demo's directory; against a real log, leave it out.\n"
     );
     if exit {
         log.stop().await;
