@@ -465,6 +465,9 @@ pub async fn start(
         configuration_cbor,
         configuration_json,
         max_wait: Duration::from_secs(config.http.max_prefer_wait_secs),
+        bundle_streams: Arc::new(tokio::sync::Semaphore::new(
+            config.http.max_bundle_streams.max(1),
+        )),
     });
     spawn_storage_doctor(service.storage.clone(), service.metrics.clone());
     let addr = listener.local_addr()?;

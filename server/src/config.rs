@@ -134,7 +134,10 @@ pub struct HttpConfig {
     /// Worker threads. Default: the number of CPUs.
     #[serde(default)]
     pub workers: Option<usize>,
-    /// Most open connections per worker. Default 25000.
+    /// Most open connections per worker. Default 8192: each open
+    /// connection costs the log about 15 KB, so two workers' worth stay
+    /// near 250 MB, inside the log's 512 MiB budget (actix's own default
+    /// of 25,000 a worker would not).
     #[serde(default = "default_max_conn")]
     pub max_connections: usize,
     /// Time a client has to send its request headers, in ms (slow clients
@@ -147,6 +150,11 @@ pub struct HttpConfig {
     /// Longest `Prefer: wait=N` honoured, in seconds. Default 30.
     #[serde(default = "default_max_prefer_wait")]
     pub max_prefer_wait_secs: u64,
+    /// Statement bundles (`/statements/...`, up to 1.5 MB each) sent at
+    /// once; more are answered 503 with Retry-After. Each holds at most one
+    /// piece of about 48 KB in memory. Default 256.
+    #[serde(default = "default_max_bundle_streams")]
+    pub max_bundle_streams: usize,
 }
 
 fn default_listen() -> String {
@@ -194,8 +202,11 @@ fn default_round() -> u64 {
 fn default_witness_timeout() -> u64 {
     5000
 }
+fn default_max_bundle_streams() -> usize {
+    256
+}
 fn default_max_conn() -> usize {
-    25000
+    8192
 }
 fn default_request_timeout() -> u64 {
     5000
@@ -239,6 +250,7 @@ impl Default for HttpConfig {
             client_request_timeout_ms: default_request_timeout(),
             keep_alive_secs: default_keep_alive(),
             max_prefer_wait_secs: default_max_prefer_wait(),
+            max_bundle_streams: default_max_bundle_streams(),
         }
     }
 }

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::body::SizedStream;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -285,6 +286,15 @@ async fn get_tile(req: HttpRequest, svc: Svc) -> HttpResponse {
             );
         }
     };
+    if let TilePath::Statements { index, width } = path {
+        return match svc.statement_bundle(index, width) {
+            Ok(bundle) => HttpResponse::Ok()
+                .content_type("application/octet-stream")
+                .insert_header((header::CACHE_CONTROL, IMMUTABLE))
+                .body(SizedStream::new(bundle.len(), bundle.into_stream())),
+            Err(e) => error_response(&e),
+        };
+    }
     match svc.tile(&path) {
         Ok(bytes) => HttpResponse::Ok()
             .content_type("application/octet-stream")

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod bundle;
 pub mod checkpointer;
 pub mod config;
 pub mod demo;

@@ -74,9 +74,9 @@ enum Command {
     ///   [sequencer]       max_batch (4096), max_wait_ms (2), queue_depth (65536),
     ///                     checkpoint_interval_ms (200), witness_round_ms (2000),
     ///                     witness_timeout_ms (5000)
-    ///   [http]            workers (CPUs), max_connections (25000),
+    ///   [http]            workers (CPUs), max_connections (8192),
     ///                     client_request_timeout_ms (5000), keep_alive_secs (30),
-    ///                     max_prefer_wait_secs (30)
+    ///                     max_prefer_wait_secs (30), max_bundle_streams (256)
     ///
     /// If the trust anchors, accepted kinds, skew or witness policy differ from
     /// the policy statement in force, serve first appends a new policy

@@ -140,6 +140,8 @@ pub struct Metrics {
     pub chain_cache_hits: Counter,
     /// Chain validations done in full.
     pub chain_cache_misses: Counter,
+    /// Statement bundle requests refused because every bundle slot was in use.
+    pub bundles_refused: Counter,
 }
 
 impl Default for Metrics {
@@ -159,6 +161,7 @@ impl Default for Metrics {
             receipts_served: Counter::default(),
             chain_cache_hits: Counter::default(),
             chain_cache_misses: Counter::default(),
+            bundles_refused: Counter::default(),
         }
     }
 }
@@ -206,7 +209,7 @@ impl Metrics {
                 );
             }
         }
-        let counters: [(&str, &str, &Counter); 6] = [
+        let counters: [(&str, &str, &Counter); 7] = [
             (
                 "ashlog_submissions_failed_total",
                 "Submissions refused because storage failed.",
@@ -236,6 +239,11 @@ impl Metrics {
                 "ashlog_chain_cache_misses_total",
                 "Certificate chains validated in full.",
                 &self.chain_cache_misses,
+            ),
+            (
+                "ashlog_bundles_refused_total",
+                "Statement bundle requests answered 503 because max_bundle_streams were being sent.",
+                &self.bundles_refused,
             ),
         ];
         for (name, help, c) in counters {

@@ -12,8 +12,9 @@ use ashlog::receipt;
 use ashlog::statement::SignedStatement;
 use ashlog::tile::{self, TILE_WIDTH, TilePath};
 use ashlog::tlog_proof::TlogProof;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 
+use crate::bundle::StatementBundle;
 use crate::checkpointer::{LogKeys, Published};
 use crate::metrics::Metrics;
 use crate::proofs;
@@ -102,6 +103,8 @@ pub struct LogService {
     pub configuration_json: String,
     /// Longest `Prefer: wait` honoured.
     pub max_wait: Duration,
+    /// Slots for statement bundles being sent at once (`[http] max_bundle_streams`).
+    pub bundle_streams: Arc<Semaphore>,
 }
 
 fn now() -> i64 {
@@ -241,11 +244,17 @@ impl LogService {
         self.current().map(|p| p.note.clone())
     }
 
-    /// A tile or bundle, as it exists at the published size. Tiles beyond
-    /// the published tree are not served: the public log is the witnessed
-    /// one.
+    /// Size of the published tree.
+    fn published_size(&self) -> u64 {
+        self.current().map(|p| p.checkpoint.size).unwrap_or(0)
+    }
+
+    /// A hash tile or entries bundle, as it exists at the published size.
+    /// Tiles beyond the published tree are not served: the public log is
+    /// the witnessed one. Statement bundles are streamed instead
+    /// ([`LogService::statement_bundle`]).
     pub fn tile(&self, path: &TilePath) -> Result<Vec<u8>, ServiceError> {
-        let size = self.current().map(|p| p.checkpoint.size).unwrap_or(0);
+        let size = self.published_size();
         let not_found = || ServiceError::NotFound("no such tile in the published tree".into());
         match path {
             TilePath::Hash(t) => {
@@ -259,24 +268,19 @@ impl LogService {
                 }
                 Ok(bytes[..t.byte_len()].to_vec())
             }
-            TilePath::Entries { index, width } | TilePath::Statements { index, width } => {
-                let avail = tile::tile_width(0, *index, size).ok_or_else(not_found)?;
-                if *width > avail {
-                    return Err(not_found());
-                }
-                let entries = matches!(path, TilePath::Entries { .. });
+            TilePath::Entries { index, width } => {
+                self.check_bundle(*index, *width)?;
                 let count = usize::from(*width);
-                if entries
-                    && let Some(digests) = self.storage.entry_digests(*index)?
+                let mut out = Vec::with_capacity(count * 34);
+                if let Some(digests) = self.storage.entry_digests(*index)?
                     && digests.len() >= count * 32
                 {
-                    let mut out = Vec::with_capacity(count * 34);
                     for digest in digests.chunks_exact(32).take(count) {
                         tile::push_entry(&mut out, digest);
                     }
                     return Ok(out);
                 }
-                // A statements bundle, or an entries bundle of a store without digests for it.
+                // A store without digests for this bundle: hash its statements.
                 let stmts = self
                     .storage
                     .statements(index * TILE_WIDTH, u64::from(*width))?;
@@ -285,22 +289,53 @@ impl LogService {
                         StorageError::Corrupted("bundle shorter than the tree".into()).into(),
                     );
                 }
-                let mut out = Vec::new();
                 for s in &stmts {
-                    if entries {
-                        let digest: [u8; 32] = sha2::Digest::finalize(sha2::Digest::chain_update(
-                            sha2::Sha256::default(),
-                            s,
-                        ))
-                        .into();
-                        tile::push_entry(&mut out, &digest);
-                    } else {
-                        tile::push_statement(&mut out, s);
-                    }
+                    let digest: [u8; 32] = sha2::Digest::finalize(sha2::Digest::chain_update(
+                        sha2::Sha256::default(),
+                        s,
+                    ))
+                    .into();
+                    tile::push_entry(&mut out, &digest);
                 }
                 Ok(out)
             }
+            // Streamed in pieces instead, so that no request holds a whole bundle in memory.
+            TilePath::Statements { .. } => Err(ServiceError::BadRequest(
+                "statement bundles are served by LogService::statement_bundle".into(),
+            )),
         }
+    }
+
+    /// Refuses a bundle (entries or statements) that is not in the published tree at that width.
+    fn check_bundle(&self, index: u64, width: u16) -> Result<(), ServiceError> {
+        let avail = tile::tile_width(0, index, self.published_size())
+            .ok_or_else(|| ServiceError::NotFound("no such tile in the published tree".into()))?;
+        if width > avail {
+            return Err(ServiceError::NotFound(
+                "no such tile in the published tree".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Statement bundle `index` of `width` statements of the published tree, planned for
+    /// streaming in pieces. Takes one of the `max_bundle_streams` slots for as long as the
+    /// bundle is being sent; with none free, the log is busy sending bundles (503).
+    pub fn statement_bundle(
+        &self,
+        index: u64,
+        width: u16,
+    ) -> Result<StatementBundle, ServiceError> {
+        self.check_bundle(index, width)?;
+        let permit = self.bundle_streams.clone().try_acquire_owned().map_err(|_| {
+            self.metrics.bundles_refused.add(1);
+            ServiceError::Unavailable(
+                "the log is sending as many statement bundles as it allows at once; try again shortly"
+                    .into(),
+            )
+        })?;
+        StatementBundle::plan(self.storage.clone(), index, width, permit)?
+            .ok_or_else(|| StorageError::Corrupted("bundle shorter than the tree".into()).into())
     }
 
     /// `/.well-known/scitt-keys`: the COSE_KeySet of the receipt key.

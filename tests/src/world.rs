@@ -30,6 +30,8 @@ pub struct WorldOptions {
     pub sequencer: Vec<String>,
     /// Extra lines appended to ashlog.toml's [registration] table.
     pub registration: Vec<String>,
+    /// Extra lines appended to ashlog.toml's [http] table.
+    pub http: Vec<String>,
     /// Extra top-level config lines (before any table).
     pub top: Vec<String>,
     /// Pass `--danger-fault-file <dir>/fault` to the log.
@@ -43,6 +45,7 @@ impl Default for WorldOptions {
             quorum: 2,
             sequencer: vec!["checkpoint_interval_ms = 100".into()],
             registration: Vec::new(),
+            http: Vec::new(),
             top: Vec::new(),
             fault_file: false,
         }
@@ -220,6 +223,7 @@ impl World {
         for (table, lines) in [
             ("[sequencer]", &options.sequencer),
             ("[registration]", &options.registration),
+            ("[http]", &options.http),
         ] {
             if lines.is_empty() {
                 continue;

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use ashlog::schema::{Document, fixtures};
 use ashlog_tests::client;
 use ashlog_tests::world::{Agency, World, WorldOptions, now};
+use sha2::Digest as _;
 
 /// Longest a hostile request may take to be answered or cut off.
 const BOUND: Duration = Duration::from_secs(10);
@@ -740,6 +741,97 @@ fn hostile_requests_to_the_log_get_4xx_and_it_keeps_serving() {
         cp.size, next,
         "published tree holds exactly the valid entries"
     );
+}
+
+/// Statement bundles are streamed, and at most `max_bundle_streams` go out at once. A client
+/// that pipelines bundle requests and never reads stalls its stream once the kernel's socket
+/// buffers are full (about 4 MB here, so after two or three 1.5 MB bundles): it then holds
+/// one slot and one piece, not its bundles. With the slots (here one) taken, a bundle request is
+/// a 503 with Retry-After while checkpoints and tiles are served as usual; when the client
+/// goes, bundles are served again, byte for byte what the entries bundle commits to.
+#[test]
+fn a_stalled_bundle_reader_holds_one_slot_and_the_log_serves_on() {
+    let world = World::start(WorldOptions {
+        witnesses: 0,
+        quorum: 0,
+        http: vec!["max_bundle_streams = 1".into()],
+        ..WorldOptions::default()
+    })
+    .unwrap();
+    let url = world.url.clone();
+    let addr: SocketAddr = format!("127.0.0.1:{}", world.log_port).parse().unwrap();
+    let agency = world.agency("https://dsj.wuxi.gov.cn").unwrap();
+    let mut next = 1u64;
+    while next <= 256 {
+        register_next(&world, &agency, &mut next);
+    }
+    world.wait_published(257, Duration::from_secs(30)).unwrap();
+
+    // The full bundle, streamed: Content-Length announced, every statement hashing to its
+    // entry in the entries bundle.
+    let full = client::get(&url, "/statements/000").unwrap();
+    assert_eq!(full.status, 200);
+    assert_eq!(
+        full.header("content-length"),
+        Some(full.body.len().to_string())
+    );
+    let entries = client::get(&url, "/tile/entries/000").unwrap();
+    assert_eq!(entries.status, 200);
+    let digests = ashlog::tile::parse_entry_bundle(&entries.body, 256).unwrap();
+    let statements = ashlog::tile::parse_statement_bundle(&full.body, 256).unwrap();
+    for (s, d) in statements.iter().zip(&digests) {
+        assert_eq!(sha2::Sha256::digest(s).as_slice(), *d);
+    }
+
+    // A reader that asks for twenty bundles at once and reads none of them.
+    let mut stalled = TcpStream::connect(addr).unwrap();
+    stalled
+        .write_all(&b"GET /statements/000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".repeat(20))
+        .unwrap();
+    let started = Instant::now();
+    let refused = loop {
+        let r = client::get(&url, "/statements/000").unwrap();
+        if r.status == 503 {
+            break r;
+        }
+        assert_eq!(r.status, 200, "bundle answered {}", r.status);
+        assert!(
+            started.elapsed() < BOUND,
+            "the stalled reader never held the bundle slot"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    eprintln!(
+        "HOSTILE | log | pipelined bundle requests never read, max_bundle_streams = 1 | next bundle request 503 after {:.2} s, checkpoint and tiles served | -",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(refused.header("retry-after").as_deref(), Some("1"));
+    // Not a moment's overlap: the reader stays stalled, and so does its slot.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(client::get(&url, "/statements/000").unwrap().status, 503);
+    let (title, _) = refused.problem().expect("problem details");
+    assert!(!title.is_empty());
+    assert_eq!(client::get(&url, "/checkpoint").unwrap().status, 200);
+    assert_eq!(client::get(&url, "/tile/entries/000").unwrap().status, 200);
+    assert_eq!(client::get(&url, "/tile/0/000").unwrap().status, 200);
+    assert!(client::metric(&url, "ashlog_bundles_refused_total").unwrap() >= 1.0);
+
+    // The reader goes; its slot comes back.
+    drop(stalled);
+    let started = Instant::now();
+    loop {
+        let r = client::get(&url, "/statements/000").unwrap();
+        if r.status == 200 {
+            assert_eq!(r.body, full.body);
+            break;
+        }
+        assert_eq!(r.status, 503);
+        assert!(
+            started.elapsed() < BOUND,
+            "the slot did not come back after the reader went"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn name(cn: &str) -> ashlog::pki::Name {

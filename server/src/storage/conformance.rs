@@ -107,4 +107,9 @@ pub(crate) fn run<S: Storage>(open: impl Fn() -> S) {
         s.statements(259, 5).unwrap(),
         vec![259u64.to_be_bytes().to_vec()]
     );
+    let lengths: Vec<usize> = s.statements(0, 300).unwrap().iter().map(Vec::len).collect();
+    assert_eq!(lengths.len(), 260);
+    assert_eq!(s.statement_lengths(0, 300).unwrap(), lengths);
+    assert_eq!(s.statement_lengths(259, 5).unwrap(), vec![8]);
+    assert_eq!(s.statement_lengths(260, 5).unwrap(), Vec::<usize>::new());
 }

@@ -110,6 +110,11 @@ pub trait Storage: Send + Sync + 'static {
     /// shorter).
     fn statements(&self, start: u64, count: u64) -> Result<Vec<Vec<u8>>, StorageError>;
 
+    /// The byte lengths of statements `start..start+count` (fewer if the
+    /// log is shorter), without copying them out: what a statement bundle's
+    /// Content-Length needs before the bundle is streamed in pieces.
+    fn statement_lengths(&self, start: u64, count: u64) -> Result<Vec<usize>, StorageError>;
+
     /// Writes a named value; Ok means durable.
     fn put_meta(&self, key: &MetaKey, value: &[u8]) -> Result<(), StorageError>;
 

@@ -312,6 +312,19 @@ impl Storage for RedbStorage {
         })
     }
 
+    fn statement_lengths(&self, start: u64, count: u64) -> Result<Vec<usize>, StorageError> {
+        self.with_db(|db| {
+            let tx = db.begin_read()?;
+            let table = tx.open_table(STATEMENTS)?;
+            let end = start.saturating_add(count);
+            let mut out = Vec::with_capacity(count.min(256) as usize);
+            for item in table.range(start..end)? {
+                out.push(item?.1.value().len());
+            }
+            Ok(out)
+        })
+    }
+
     fn put_meta(&self, key: &MetaKey, value: &[u8]) -> Result<(), StorageError> {
         self.with_db(|db| {
             let tx = db.begin_write()?;

@@ -52,6 +52,7 @@ impl Deployment {
             quorum: o.quorum,
             sequencer: o.sequencer.clone(),
             registration: o.registration.clone(),
+            http: Vec::new(),
             top: o.top.clone(),
             fault_file: false,
         })
