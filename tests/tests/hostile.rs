@@ -240,6 +240,15 @@ fn valid_statement(agency: &Agency, n: i64) -> Vec<u8> {
     agency.sign_document(&doc, now() - 60)
 }
 
+/// A started log, its URL and socket address, and the Wuxi agency that registers on it.
+fn log_world(options: WorldOptions) -> (World, String, SocketAddr, Agency) {
+    let world = World::start(options).unwrap();
+    let url = world.url.clone();
+    let addr: SocketAddr = format!("127.0.0.1:{}", world.log_port).parse().unwrap();
+    let agency = world.agency("https://dsj.wuxi.gov.cn").unwrap();
+    (world, url, addr, agency)
+}
+
 /// The next valid registration must be entry `expected`: nothing hostile
 /// was appended in between.
 fn register_next(world: &World, agency: &Agency, expected: &mut u64) {
@@ -306,15 +315,11 @@ fn assert_4xx_or_closed(target: &str, case: &str, outcome: Outcome, took: Durati
 ///    tree grew only by them), and the log's RSS stays bounded.
 #[test]
 fn hostile_requests_to_the_log_get_4xx_and_it_keeps_serving() {
-    let world = World::start(WorldOptions {
+    let (world, url, addr, agency) = log_world(WorldOptions {
         witnesses: 1,
         quorum: 1,
         ..WorldOptions::default()
-    })
-    .unwrap();
-    let url = world.url.clone();
-    let addr: SocketAddr = format!("127.0.0.1:{}", world.log_port).parse().unwrap();
-    let agency = world.agency("https://dsj.wuxi.gov.cn").unwrap();
+    });
     let mut next = 1u64;
     register_next(&world, &agency, &mut next);
     let log = "log";
@@ -751,16 +756,12 @@ fn hostile_requests_to_the_log_get_4xx_and_it_keeps_serving() {
 /// goes, bundles are served again, byte for byte what the entries bundle commits to.
 #[test]
 fn a_stalled_bundle_reader_holds_one_slot_and_the_log_serves_on() {
-    let world = World::start(WorldOptions {
+    let (world, url, addr, agency) = log_world(WorldOptions {
         witnesses: 0,
         quorum: 0,
         http: vec!["max_bundle_streams = 1".into()],
         ..WorldOptions::default()
-    })
-    .unwrap();
-    let url = world.url.clone();
-    let addr: SocketAddr = format!("127.0.0.1:{}", world.log_port).parse().unwrap();
-    let agency = world.agency("https://dsj.wuxi.gov.cn").unwrap();
+    });
     let mut next = 1u64;
     while next <= 256 {
         register_next(&world, &agency, &mut next);

@@ -220,6 +220,27 @@ fn append_digests(
     Ok(())
 }
 
+impl RedbStorage {
+    /// `f` of each stored statement `start..start+count`, in one read transaction.
+    fn each_statement<T>(
+        &self,
+        start: u64,
+        count: u64,
+        f: impl Fn(&[u8]) -> T,
+    ) -> Result<Vec<T>, StorageError> {
+        self.with_db(|db| {
+            let tx = db.begin_read()?;
+            let table = tx.open_table(STATEMENTS)?;
+            let end = start.saturating_add(count);
+            let mut out = Vec::with_capacity(count.min(256) as usize);
+            for item in table.range(start..end)? {
+                out.push(f(item?.1.value()));
+            }
+            Ok(out)
+        })
+    }
+}
+
 impl Storage for RedbStorage {
     fn tree_head(&self) -> Result<TreeHead, StorageError> {
         self.with_db(|db| {
@@ -299,30 +320,11 @@ impl Storage for RedbStorage {
     }
 
     fn statements(&self, start: u64, count: u64) -> Result<Vec<Vec<u8>>, StorageError> {
-        self.with_db(|db| {
-            let tx = db.begin_read()?;
-            let table = tx.open_table(STATEMENTS)?;
-            let end = start.saturating_add(count);
-            let mut out = Vec::with_capacity(count.min(256) as usize);
-            for item in table.range(start..end)? {
-                let (_, v) = item?;
-                out.push(v.value().to_vec());
-            }
-            Ok(out)
-        })
+        self.each_statement(start, count, <[u8]>::to_vec)
     }
 
     fn statement_lengths(&self, start: u64, count: u64) -> Result<Vec<usize>, StorageError> {
-        self.with_db(|db| {
-            let tx = db.begin_read()?;
-            let table = tx.open_table(STATEMENTS)?;
-            let end = start.saturating_add(count);
-            let mut out = Vec::with_capacity(count.min(256) as usize);
-            for item in table.range(start..end)? {
-                out.push(item?.1.value().len());
-            }
-            Ok(out)
-        })
+        self.each_statement(start, count, <[u8]>::len)
     }
 
     fn put_meta(&self, key: &MetaKey, value: &[u8]) -> Result<(), StorageError> {
