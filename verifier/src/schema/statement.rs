@@ -4,10 +4,10 @@
 //! anything and enforces the encoding rules that hold for every kind: one item and nothing after
 //! it, strict heads, maps with text keys and no repeated key, no floats, no null, no byte
 //! strings, no tags. The second reads the typed struct (serde derive, unknown fields denied)
-//! through the borrowing [`Deserializer`] and records the path of any failure. Only then does [`Statement::validate`] run the semantic
-//! rules. Encoding writes struct fields in
-//! declaration order and leaves out absent options, so `from_cbor` then `to_cbor` reproduces the
-//! bytes that `to_cbor` wrote.
+//! through the borrowing [`Deserializer`] and records the path of any failure. Only then does
+//! [`Statement::validate`] run the semantic rules. Encoding writes struct fields in declaration
+//! order and leaves out absent options, so `from_cbor` then `to_cbor` reproduces the bytes that
+//! `to_cbor` wrote.
 
 use super::check::{Check, MAX_PAYLOAD_BYTES, Path};
 use super::deserializer::Deserializer;
