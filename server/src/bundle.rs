@@ -26,7 +26,6 @@ pub struct StatementBundle {
     storage: Arc<dyn Storage>,
     start: u64,
     lengths: Vec<usize>,
-    len: u64,
     permit: OwnedSemaphorePermit,
 }
 
@@ -56,20 +55,18 @@ impl StatementBundle {
         if lengths.len() != usize::from(width) {
             return Ok(None);
         }
-        // Each statement goes out as a 4-byte length and its bytes (tlog-tiles entry bundles).
-        let len = lengths.iter().map(|l| 4 + *l as u64).sum();
         Ok(Some(StatementBundle {
             storage,
             start,
             lengths,
-            len,
             permit,
         }))
     }
 
-    /// The bundle's length in bytes.
+    /// The bundle's length in bytes: each statement goes out as a 4-byte length and its bytes
+    /// (tlog-tiles entry bundles).
     pub fn len(&self) -> u64 {
-        self.len
+        self.lengths.iter().map(|l| 4 + *l as u64).sum()
     }
 
     /// Never true: a planned bundle holds at least one statement.
@@ -84,7 +81,6 @@ impl StatementBundle {
             start,
             lengths,
             permit,
-            ..
         } = self;
         futures_util::stream::unfold(
             (0usize, lengths, storage, permit),

@@ -107,6 +107,10 @@ pub struct LogService {
     pub bundle_streams: Arc<Semaphore>,
 }
 
+fn no_such_tile() -> ServiceError {
+    ServiceError::NotFound("no such tile in the published tree".into())
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -254,17 +258,19 @@ impl LogService {
     /// the witnessed one. Statement bundles are streamed instead
     /// ([`LogService::statement_bundle`]).
     pub fn tile(&self, path: &TilePath) -> Result<Vec<u8>, ServiceError> {
-        let size = self.published_size();
-        let not_found = || ServiceError::NotFound("no such tile in the published tree".into());
         match path {
             TilePath::Hash(t) => {
-                let avail = tile::tile_width(t.level, t.index, size).ok_or_else(not_found)?;
+                let avail = tile::tile_width(t.level, t.index, self.published_size())
+                    .ok_or_else(no_such_tile)?;
                 if t.width > avail {
-                    return Err(not_found());
+                    return Err(no_such_tile());
                 }
-                let bytes = self.storage.tile(t.level, t.index)?.ok_or_else(not_found)?;
+                let bytes = self
+                    .storage
+                    .tile(t.level, t.index)?
+                    .ok_or_else(no_such_tile)?;
                 if bytes.len() < t.byte_len() {
-                    return Err(not_found());
+                    return Err(no_such_tile());
                 }
                 Ok(bytes[..t.byte_len()].to_vec())
             }
@@ -308,12 +314,9 @@ impl LogService {
 
     /// Refuses a bundle (entries or statements) that is not in the published tree at that width.
     fn check_bundle(&self, index: u64, width: u16) -> Result<(), ServiceError> {
-        let avail = tile::tile_width(0, index, self.published_size())
-            .ok_or_else(|| ServiceError::NotFound("no such tile in the published tree".into()))?;
+        let avail = tile::tile_width(0, index, self.published_size()).ok_or_else(no_such_tile)?;
         if width > avail {
-            return Err(ServiceError::NotFound(
-                "no such tile in the published tree".into(),
-            ));
+            return Err(no_such_tile());
         }
         Ok(())
     }

@@ -50,7 +50,7 @@ impl<'a> Deserializer<'a> {
     }
 
     /// Bytes after the item(s) read so far.
-    pub(super) fn remaining(&self) -> usize {
+    fn remaining(&self) -> usize {
         self.r.remaining()
     }
 
