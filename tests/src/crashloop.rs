@@ -20,7 +20,7 @@ use ashlog::schema::{Document, fixtures};
 use crate::check::{Ack, check_log};
 use crate::client;
 use crate::load::{Load, Tally};
-use crate::world::{World, WorldOptions, now};
+use crate::world::{PUBLISH_TIMEOUT, World, WorldOptions, now};
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -147,15 +147,13 @@ pub fn run(
         // Everything acknowledged must become published.
         let acked: Vec<Ack> = tally.acks();
         let want = acked.iter().map(|a| a.index + 1).max().unwrap_or(1);
-        world
-            .wait_published(want, Duration::from_secs(60))
-            .map_err(|e| {
-                world.dump_logs();
-                anyhow!(
-                    "after kill {}: acknowledged entries were not published: {e}",
-                    round + 1
-                )
-            })?;
+        world.wait_published(want, PUBLISH_TIMEOUT).map_err(|e| {
+            world.dump_logs();
+            anyhow!(
+                "after kill {}: acknowledged entries were not published: {e}",
+                round + 1
+            )
+        })?;
         let seen: Vec<Checkpoint> = observed.lock().map(|o| o.clone()).unwrap_or_default();
         let r = check_log(&world.url, &policy, &seen, &acked).map_err(|e| {
             world.dump_logs();

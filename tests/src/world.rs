@@ -38,6 +38,12 @@ pub struct WorldOptions {
     pub fault_file: bool,
 }
 
+/// How long a test waits for a checkpoint to be published. Locally it
+/// takes well under a second; the bound only has to outlast a slow CI
+/// machine's fsync stalls, since these tests assert what is published, not
+/// how fast (speed is measured in benchmarks).
+pub const PUBLISH_TIMEOUT: Duration = Duration::from_secs(120);
+
 impl Default for WorldOptions {
     fn default() -> Self {
         WorldOptions {
@@ -261,7 +267,7 @@ impl World {
             world.start_witness(i)?;
         }
         world.start_log()?;
-        world.wait_published(1, Duration::from_secs(30))?;
+        world.wait_published(1, PUBLISH_TIMEOUT)?;
         Ok(world)
     }
 
@@ -401,14 +407,17 @@ impl World {
     ) -> anyhow::Result<ashlog::checkpoint::Checkpoint> {
         let deadline = std::time::Instant::now() + timeout;
         loop {
-            if let Ok(cp) = crate::client::checkpoint(&self.url)
-                && cp.size >= size
-            {
-                return Ok(cp);
-            }
+            let last = match crate::client::checkpoint(&self.url) {
+                Ok(cp) if cp.size >= size => return Ok(cp),
+                Ok(cp) => format!("size {}", cp.size),
+                Err(e) => format!("error {e:#}"),
+            };
             if std::time::Instant::now() > deadline {
+                let signed = crate::client::metric(&self.url, "ashlog_signed_checkpoint_size")
+                    .map_or_else(|e| e.to_string(), |v| v.to_string());
                 return Err(anyhow!(
-                    "no published checkpoint of size {size} within {timeout:?}"
+                    "no published checkpoint of size {size} within {timeout:?} \
+                     (last /checkpoint: {last}; signed size: {signed})"
                 ));
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -430,6 +439,11 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<PathBuf> {
 
 impl Drop for World {
     fn drop(&mut self) {
+        // A failing test's assertion message alone rarely says why the log
+        // or a witness misbehaved: their logs go with it.
+        if std::thread::panicking() {
+            self.dump_logs();
+        }
         // Stop the servers before their directory goes away; the serial lock
         // (the last field) is released after everything else.
         self.kill_log();

@@ -19,7 +19,7 @@ use ashlog::schema::{Document, fixtures};
 use ashlog::statement::SignedStatement;
 use ashlog_tests::client;
 use ashlog_tests::harness::bin;
-use ashlog_tests::world::{Agency, ORIGIN, World, WorldOptions, now};
+use ashlog_tests::world::{Agency, ORIGIN, PUBLISH_TIMEOUT, World, WorldOptions, now};
 
 /// What one run of `ashlog` did.
 struct Out {
@@ -99,7 +99,7 @@ fn register(world: &World, agency: &Agency, doc: &Document) -> (String, Vec<u8>)
     let ts = client::poll_ready(
         &world.url,
         &format!("/entries/{id}/statement"),
-        Duration::from_secs(30),
+        PUBLISH_TIMEOUT,
     )
     .unwrap();
     (id, ts)
@@ -543,7 +543,7 @@ fn agency_signs_and_submits_citizen_verifies_auditor_replays() {
     let takedown = world.agency("https://dsj.wuxi.gov.cn").unwrap();
     let (id5, _) = register(&world, &takedown, &doc(fixtures::WUXI_TAKEDOWN));
     assert_eq!(id5, "1.4");
-    world.wait_published(5, Duration::from_secs(30)).unwrap();
+    world.wait_published(5, PUBLISH_TIMEOUT).unwrap();
     let m = auditor
         .run(&[
             "monitor",
@@ -917,7 +917,7 @@ fn forked_checkpoint_in_state_makes_verify_online_and_monitor_fail() {
     pin(&world, &citizen);
     let agency = world.agency("https://dsj.wuxi.gov.cn").unwrap();
     register(&world, &agency, &doc(fixtures::WUXI_DESTRUCTION));
-    let cp = world.wait_published(2, Duration::from_secs(30)).unwrap();
+    let cp = world.wait_published(2, PUBLISH_TIMEOUT).unwrap();
     let args = [
         "verify",
         "--online",

@@ -30,7 +30,7 @@ fn sigterm_finishes_the_batch_in_flight() {
     use ashlog::schema::{Document, fixtures};
     use ashlog_tests::check::{Ack, check_log};
     use ashlog_tests::client;
-    use ashlog_tests::world::{World, WorldOptions, now};
+    use ashlog_tests::world::{PUBLISH_TIMEOUT, World, WorldOptions, now};
     use std::sync::{Arc, Mutex};
 
     let mut world = World::start(WorldOptions::default()).unwrap();
@@ -90,8 +90,6 @@ fn sigterm_finishes_the_batch_in_flight() {
     let acks = acks.lock().unwrap().clone();
     assert!(acks.len() > 10);
     let want = acks.iter().map(|a| a.index + 1).max().unwrap();
-    world
-        .wait_published(want, std::time::Duration::from_secs(30))
-        .unwrap();
+    world.wait_published(want, PUBLISH_TIMEOUT).unwrap();
     check_log(&world.url, &policy, &[], &acks).unwrap();
 }

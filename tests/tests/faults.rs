@@ -10,7 +10,7 @@ use ashlog::policy::Policy;
 use ashlog::schema::{Document, fixtures};
 use ashlog_tests::check::{Ack, check_log};
 use ashlog_tests::client;
-use ashlog_tests::world::{World, WorldOptions, now};
+use ashlog_tests::world::{PUBLISH_TIMEOUT, World, WorldOptions, now};
 
 fn ack(url: &str, stmt: &[u8]) -> Ack {
     let id = client::register(url, stmt).unwrap();
@@ -55,7 +55,7 @@ fn storage_faults_answer_503_and_recover() {
     let mut injected = 0;
     for mode in ["disk-full", "sync-error"] {
         world
-            .wait_published(acks.last().unwrap().index + 1, Duration::from_secs(20))
+            .wait_published(acks.last().unwrap().index + 1, PUBLISH_TIMEOUT)
             .unwrap();
         std::thread::sleep(Duration::from_millis(300));
         let signed_before = client::metric(&url, "ashlog_checkpoints_signed_total").unwrap();
@@ -87,7 +87,7 @@ fn storage_faults_answer_503_and_recover() {
         acks.push(a);
         acks.push(ack(&url, &sign()));
         world
-            .wait_published(acks.last().unwrap().index + 1, Duration::from_secs(20))
+            .wait_published(acks.last().unwrap().index + 1, PUBLISH_TIMEOUT)
             .unwrap();
         let observed = vec![client::checkpoint(&url).unwrap()];
         check_log(&url, &policy, &observed, &acks).unwrap_or_else(|e| {
@@ -120,7 +120,7 @@ fn storage_faults_answer_503_and_recover() {
     wait_health(&url, 200);
     acks.push(ack(&url, &pending));
     world
-        .wait_published(acks.last().unwrap().index + 1, Duration::from_secs(20))
+        .wait_published(acks.last().unwrap().index + 1, PUBLISH_TIMEOUT)
         .unwrap();
     check_log(&url, &policy, &[], &acks).unwrap();
     eprintln!(
@@ -188,7 +188,7 @@ fn storage_faults_under_load_lose_nothing() {
     assert!(refused > 0, "no fault reached a registration");
     assert!(acks.len() > 20, "too little load to mean anything");
     let want = acks.iter().map(|a| a.index + 1).max().unwrap();
-    world.wait_published(want, Duration::from_secs(30)).unwrap();
+    world.wait_published(want, PUBLISH_TIMEOUT).unwrap();
     let observed = observed.lock().unwrap().clone();
     let r = check_log(&url, &policy, &observed, &acks).unwrap_or_else(|e| {
         world.dump_logs();

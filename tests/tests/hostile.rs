@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use ashlog::schema::{Document, fixtures};
 use ashlog_tests::client;
-use ashlog_tests::world::{Agency, World, WorldOptions, now};
+use ashlog_tests::world::{Agency, PUBLISH_TIMEOUT, World, WorldOptions, now};
 use sha2::Digest as _;
 
 /// Longest a hostile request may take to be answered or cut off.
@@ -741,7 +741,7 @@ fn hostile_requests_to_the_log_get_4xx_and_it_keeps_serving() {
     let rss = rss_kib(pid);
     eprintln!("HOSTILE | {log} | resident memory after the suite | {rss} KiB | -");
     assert!(rss < MAX_RSS_KIB, "log RSS {rss} KiB");
-    let cp = world.wait_published(next, Duration::from_secs(30)).unwrap();
+    let cp = world.wait_published(next, PUBLISH_TIMEOUT).unwrap();
     assert_eq!(
         cp.size, next,
         "published tree holds exactly the valid entries"
@@ -766,7 +766,7 @@ fn a_stalled_bundle_reader_holds_one_slot_and_the_log_serves_on() {
     while next <= 256 {
         register_next(&world, &agency, &mut next);
     }
-    world.wait_published(257, Duration::from_secs(30)).unwrap();
+    world.wait_published(257, PUBLISH_TIMEOUT).unwrap();
 
     // The full bundle, streamed: Content-Length announced, every statement hashing to its
     // entry in the entries bundle.
@@ -862,7 +862,7 @@ fn hostile_requests_to_the_witness_get_4xx_and_it_keeps_cosigning() {
     let agency = world.agency("https://dsj.wuxi.gov.cn").unwrap();
     let mut next = 1u64;
     register_next(&world, &agency, &mut next);
-    world.wait_published(next, Duration::from_secs(30)).unwrap();
+    world.wait_published(next, PUBLISH_TIMEOUT).unwrap();
     let w = &world.witnesses[0];
     let wurl = w.url.clone();
     let addr: SocketAddr = format!("127.0.0.1:{}", w.port).parse().unwrap();
@@ -1061,7 +1061,7 @@ fn hostile_requests_to_the_witness_get_4xx_and_it_keeps_cosigning() {
     // 3. Still cosigning, memory bounded.
     register_next(&world, &agency, &mut next);
     world
-        .wait_published(next, Duration::from_secs(30))
+        .wait_published(next, PUBLISH_TIMEOUT)
         .unwrap_or_else(|e| {
             world.dump_logs();
             panic!("the witness stopped cosigning: {e}")

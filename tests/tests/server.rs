@@ -1,13 +1,11 @@
 //! The log on its own: registration of every kind, every rejection reason,
 //! receipts, tiles, idempotency.
 
-use std::time::Duration;
-
 use ashlog::merkle::{self, Hash};
 use ashlog::schema::{Document, Kind, fixtures};
 use ashlog::tile::{self, TilePath};
 use ashlog_tests::client;
-use ashlog_tests::world::{Agency, World, WorldOptions, now};
+use ashlog_tests::world::{Agency, PUBLISH_TIMEOUT, World, WorldOptions, now};
 use ciborium::Value;
 
 /// Steps:
@@ -31,7 +29,7 @@ fn registers_every_kind_and_receipts_verify() {
         let ts = client::poll_ready(
             &world.url,
             &format!("/entries/{id}/statement"),
-            Duration::from_secs(20),
+            PUBLISH_TIMEOUT,
         )
         .unwrap();
         let v = ashlog::verify::verify_transparent_statement(&ts, &policy, &anchors)
@@ -42,19 +40,15 @@ fn registers_every_kind_and_receipts_verify() {
         assert_eq!(v.entry_id.to_string(), *id);
         assert!(v.cosigners.len() >= 2);
         // The bare receipt at GET /entries/{id} verifies too.
-        let receipt = client::poll_ready(
-            &world.url,
-            &format!("/entries/{id}"),
-            Duration::from_secs(5),
-        )
-        .unwrap();
+        let receipt =
+            client::poll_ready(&world.url, &format!("/entries/{id}"), PUBLISH_TIMEOUT).unwrap();
         let r = ashlog::receipt::Receipt::parse(&receipt).unwrap();
         assert_eq!(r.leaf_index, v.entry_id.index);
         // And the C2SP tlog-proof of the same entry.
         let tp = client::poll_ready(
             &world.url,
             &format!("/entries/{id}/tlog-proof"),
-            Duration::from_secs(5),
+            PUBLISH_TIMEOUT,
         )
         .unwrap();
         ashlog::tlog_proof::TlogProof::parse(&tp)
@@ -63,8 +57,7 @@ fn registers_every_kind_and_receipts_verify() {
             .unwrap();
     }
     // Entry 0 is the log's policy statement.
-    let ts =
-        client::poll_ready(&world.url, "/entries/1.0/statement", Duration::from_secs(5)).unwrap();
+    let ts = client::poll_ready(&world.url, "/entries/1.0/statement", PUBLISH_TIMEOUT).unwrap();
     let s = ashlog::statement::SignedStatement::parse(&ts).unwrap();
     assert_eq!(s.content_type, Kind::Policy.content_type());
 }
@@ -86,12 +79,7 @@ fn registering_twice_yields_one_entry() {
         assert_eq!(client::register(&world.url, &stmt).unwrap(), "1.1");
     }
     // A Transparent Statement (with receipts) registers as the same entry.
-    let ts = client::poll_ready(
-        &world.url,
-        "/entries/1.1/statement",
-        Duration::from_secs(10),
-    )
-    .unwrap();
+    let ts = client::poll_ready(&world.url, "/entries/1.1/statement", PUBLISH_TIMEOUT).unwrap();
     assert_eq!(client::register(&world.url, &ts).unwrap(), "1.1");
     assert_eq!(client::tree_size(&world.url).unwrap(), size);
 }
@@ -117,7 +105,7 @@ fn tiles_recompute_the_checkpoint_root() {
             });
         }
     });
-    let cp = world.wait_published(301, Duration::from_secs(30)).unwrap();
+    let cp = world.wait_published(301, PUBLISH_TIMEOUT).unwrap();
     assert_eq!(cp.size, 301);
     let mut leaves = Vec::new();
     for (index, width) in tile::bundles_for_size(cp.size) {

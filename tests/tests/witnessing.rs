@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use ashlog::policy::Policy;
 use ashlog::schema::{Document, fixtures};
 use ashlog_tests::client;
-use ashlog_tests::world::{World, WorldOptions, now};
+use ashlog_tests::world::{PUBLISH_TIMEOUT, World, WorldOptions, now};
 
 fn published_verdict(world: &World, policy: &Policy) -> ashlog::policy::Verdict {
     let r = client::get(&world.url, "/checkpoint").unwrap();
@@ -43,7 +43,7 @@ fn quorum_two_of_three_survives_one_and_waits_for_two() {
     let ts = client::poll_ready(
         &world.url,
         &format!("/entries/{id}/statement"),
-        Duration::from_secs(20),
+        PUBLISH_TIMEOUT,
     )
     .unwrap();
     let v = ashlog::verify::verify_transparent_statement(&ts, &policy, &anchors).unwrap();
@@ -56,7 +56,7 @@ fn quorum_two_of_three_survives_one_and_waits_for_two() {
     let ts = client::poll_ready(
         &world.url,
         &format!("/entries/{id}/statement"),
-        Duration::from_secs(20),
+        PUBLISH_TIMEOUT,
     )
     .unwrap();
     let v = ashlog::verify::verify_transparent_statement(&ts, &policy, &anchors).unwrap();
@@ -88,7 +88,7 @@ fn quorum_two_of_three_survives_one_and_waits_for_two() {
     world.start_witness(1).unwrap();
     let started = Instant::now();
     let cp = world
-        .wait_published(stuck.size + 5, Duration::from_secs(30))
+        .wait_published(stuck.size + 5, PUBLISH_TIMEOUT)
         .unwrap();
     eprintln!(
         "published {} {:?} after witness 1 returned",
@@ -100,7 +100,7 @@ fn quorum_two_of_three_survives_one_and_waits_for_two() {
         let ts = client::poll_ready(
             &world.url,
             &format!("/entries/{id}/statement"),
-            Duration::from_secs(10),
+            PUBLISH_TIMEOUT,
         )
         .unwrap();
         ashlog::verify::verify_transparent_statement(&ts, &policy, &anchors).unwrap();
@@ -111,13 +111,8 @@ fn quorum_two_of_three_survives_one_and_waits_for_two() {
     // 5.
     world.start_witness(0).unwrap();
     let id = client::register(&world.url, &next()).unwrap();
-    client::poll_ready(
-        &world.url,
-        &format!("/entries/{id}"),
-        Duration::from_secs(20),
-    )
-    .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
+    client::poll_ready(&world.url, &format!("/entries/{id}"), PUBLISH_TIMEOUT).unwrap();
+    let deadline = Instant::now() + PUBLISH_TIMEOUT;
     loop {
         let m = client::get(&world.url, "/metrics").unwrap();
         let text = String::from_utf8_lossy(&m.body).into_owned();
