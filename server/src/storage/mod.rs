@@ -8,6 +8,7 @@
 //! `conformance` holds the checks every implementation must pass.
 
 pub mod fault;
+mod packed;
 pub mod redb;
 
 #[cfg(test)]
