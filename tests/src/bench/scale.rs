@@ -49,8 +49,13 @@ pub struct ScaleRow {
     pub rss: u64,
     /// Log VmHWM (peak RSS so far), bytes.
     pub hwm: u64,
-    /// Database file bytes after the window.
+    /// Database file length after the window. redb grows the file a region
+    /// (1 GiB) at a time and leaves the unused part a hole, so this is not
+    /// what the log stores.
     pub db_bytes: u64,
+    /// Database bytes on disk (allocated blocks) after the window: what the
+    /// per-entry figures use.
+    pub db_disk_bytes: u64,
     /// Entries after the window.
     pub entries_after: u64,
     /// Average registered statement bytes.
@@ -60,9 +65,9 @@ pub struct ScaleRow {
 }
 
 impl ScaleRow {
-    /// Database bytes per entry.
+    /// Database bytes on disk per entry.
     pub fn bytes_per_entry(&self) -> f64 {
-        self.db_bytes as f64 / self.entries_after.max(1) as f64
+        self.db_disk_bytes as f64 / self.entries_after.max(1) as f64
     }
 
     /// Database bytes per entry beyond the statement itself.
@@ -122,9 +127,10 @@ pub fn run(
     let mut seq = 0u64;
     let mut rows = Vec::new();
     let db_bytes = || {
+        use std::os::unix::fs::MetadataExt;
         db.as_ref()
             .and_then(|p| std::fs::metadata(p).ok())
-            .map_or(0, |m| m.len())
+            .map_or((0, 0), |m| (m.len(), m.blocks() * 512))
     };
     for m in milestones(plan.entries) {
         while size < m {
@@ -150,6 +156,7 @@ pub fn run(
         let r = drive_all(rt, target, &corpus, plan.concurrency, log_pid, witness_pids);
         size += r.accepted;
         let (rss, hwm) = log_pid.and_then(rss_bytes).unwrap_or((0, 0));
+        let (db_len, db_disk) = db_bytes();
         let row = ScaleRow {
             size: start_size,
             accepted_per_sec: r.accepted_per_sec(),
@@ -157,7 +164,8 @@ pub fn run(
             errors: r.error_count(),
             rss,
             hwm,
-            db_bytes: db_bytes(),
+            db_bytes: db_len,
+            db_disk_bytes: db_disk,
             entries_after: size,
             statement_bytes: corpus.average_bytes(),
             log_cores: r.cpu.log.unwrap_or(0.0),
@@ -171,7 +179,7 @@ pub fn run(
 /// One row as a line.
 pub fn row_line(r: &ScaleRow) -> String {
     format!(
-        "scale size={} accepted/s={:.0} post_to_303: {} errors={} log_cores={:.2} rss={:.0}MiB hwm={:.0}MiB db={:.0}MiB bytes/entry={:.0} statement={:.0} overhead/entry={:.0}",
+        "scale size={} accepted/s={:.0} post_to_303: {} errors={} log_cores={:.2} rss={:.0}MiB hwm={:.0}MiB db_file={:.0}MiB db_disk={:.0}MiB bytes/entry={:.0} statement={:.0} overhead/entry={:.0}",
         r.size,
         r.accepted_per_sec,
         r.post_to_303,
@@ -180,6 +188,7 @@ pub fn row_line(r: &ScaleRow) -> String {
         r.rss as f64 / 1048576.0,
         r.hwm as f64 / 1048576.0,
         r.db_bytes as f64 / 1048576.0,
+        r.db_disk_bytes as f64 / 1048576.0,
         r.bytes_per_entry(),
         r.statement_bytes,
         r.overhead_per_entry()
