@@ -17,23 +17,25 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use ::redb::{
-    Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, TableHandle,
-};
+use ::redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 use ashlog::merkle::{self, Hash};
 use ashlog::tile::TILE_WIDTH;
 
 use super::fault::{FaultSwitch, FaultyBackend};
-use super::packed::{self, CHUNKS, ENDS};
+use super::packed::{self, DIGESTS, ENDS, LEAF_HASHES, STATEMENTS};
 use super::{AppendBatch, MetaKey, Storage, StorageError, TreeHead};
 
-/// Statements one per value, as builds before the packed stream stored
-/// them; [`RedbStorage::open`] moves them into the stream.
+/// Statements one per value, as builds before the packed streams stored
+/// them; [`RedbStorage::open`] moves them into their stream.
 const LEGACY_STATEMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("statements");
+/// Entry digests by bundle, as builds before the packed streams stored them.
+const LEGACY_DIGESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("digests");
 const DEDUP: TableDefinition<&[u8; 32], u64> = TableDefinition::new("dedup");
+/// Hash tiles of levels 1 and up (level 0 is the leaf-hash stream); builds
+/// before the packed streams kept level 0 here too.
 const TILES: TableDefinition<(u8, u64), &[u8]> = TableDefinition::new("tiles");
-/// Entry digests by bundle index: 32 bytes per entry, up to 256, growing like a partial tile.
-const DIGESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("digests");
+/// Bytes in a full tile (and in a full bundle's digest list).
+const TILE_BYTES: u64 = TILE_WIDTH * 32;
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
 /// redb's page cache. Its default (1 GiB) lets a busy log's resident
@@ -161,14 +163,17 @@ impl RedbStorage {
         // Make sure every table exists so readers never see TableDoesNotExist.
         let tx = db.begin_write()?;
         {
-            tx.open_table(CHUNKS)?;
+            tx.open_table(STATEMENTS)?;
             tx.open_table(ENDS)?;
+            tx.open_table(LEAF_HASHES)?;
+            tx.open_table(DIGESTS)?;
             tx.open_table(DEDUP)?;
             tx.open_table(TILES)?;
-            tx.open_table(DIGESTS)?;
             tx.open_table(META)?;
         }
         migrate_legacy_statements(&tx)?;
+        migrate_legacy_level0_tiles(&tx)?;
+        migrate_legacy_digests(&tx)?;
         tx.commit()?;
         *guard = Some(db);
         self.poisoned
@@ -196,53 +201,22 @@ impl RedbStorage {
     }
 }
 
-/// Extends the digest lists of the bundles `batch` touches. A bundle with no list, or a list that
-/// does not end where the batch starts (one begun before the store kept digests), is left
-/// without one; readers then hash the statements instead.
-fn append_digests(
-    digests: &mut ::redb::Table<u64, &[u8]>,
-    batch: &AppendBatch,
-) -> Result<(), StorageError> {
-    let mut done = 0;
-    while done < batch.statements.len() {
-        let index = batch.first_index + done as u64;
-        let bundle = index / TILE_WIDTH;
-        let offset = (index % TILE_WIDTH) as usize;
-        let take = (TILE_WIDTH as usize - offset).min(batch.statements.len() - done);
-        let list = if offset == 0 {
-            Some(Vec::with_capacity(take * 32))
-        } else {
-            digests
-                .get(bundle)?
-                .map(|v| v.value().to_vec())
-                .filter(|v| v.len() == offset * 32)
-        };
-        if let Some(mut list) = list {
-            for (digest, _) in &batch.statements[done..done + take] {
-                list.extend_from_slice(&digest.0);
-            }
-            digests.insert(bundle, list.as_slice())?;
-        }
-        done += take;
-    }
-    Ok(())
+fn has_table(tx: &::redb::WriteTransaction, name: &str) -> Result<bool, StorageError> {
+    Ok(tx.list_tables()?.any(|t| t.name() == name))
 }
 
 /// Moves statements stored one per value (by builds before the packed
-/// stream) into the stream, in the transaction that opens the database, and
-/// drops their table. A no-op on a database without that table.
+/// streams) into their stream, in the transaction that opens the database,
+/// and drops their table. A no-op on a database without that table.
 fn migrate_legacy_statements(tx: &::redb::WriteTransaction) -> Result<(), StorageError> {
-    let legacy = tx
-        .list_tables()?
-        .any(|t| t.name() == LEGACY_STATEMENTS.name());
-    if !legacy {
+    if !has_table(tx, LEGACY_STATEMENTS.name())? {
         return Ok(());
     }
     {
         let old = tx.open_table(LEGACY_STATEMENTS)?;
-        let mut chunks = tx.open_table(CHUNKS)?;
+        let mut chunks = tx.open_table(STATEMENTS)?;
         let mut ends = tx.open_table(ENDS)?;
-        let mut next = ends.len()?;
+        let mut next = packed::end(&ends)? / 8;
         let mut batch = Vec::new();
         for item in old.range(next..)? {
             let (k, v) = item?;
@@ -254,15 +228,85 @@ fn migrate_legacy_statements(tx: &::redb::WriteTransaction) -> Result<(), Storag
             }
             batch.push((Hash([0; 32]), Arc::new(v.value().to_vec())));
             if batch.len() == 1024 {
-                packed::append(&mut chunks, &mut ends, next, &batch)?;
+                packed::append_statements(&mut chunks, &mut ends, next, &batch)?;
                 next += batch.len() as u64;
                 batch.clear();
             }
         }
-        packed::append(&mut chunks, &mut ends, next, &batch)?;
+        packed::append_statements(&mut chunks, &mut ends, next, &batch)?;
     }
     tx.delete_table(LEGACY_STATEMENTS)?;
-    tracing::info!("moved the statements into the packed statement stream");
+    tracing::info!("moved the statements into their packed stream");
+    Ok(())
+}
+
+/// Moves level-0 tiles kept in the tile table (by builds before the packed
+/// streams) into the leaf-hash stream.
+fn migrate_legacy_level0_tiles(tx: &::redb::WriteTransaction) -> Result<(), StorageError> {
+    let mut tiles = tx.open_table(TILES)?;
+    let mut leaves = tx.open_table(LEAF_HASHES)?;
+    let mut moved = Vec::new();
+    for item in tiles.range((0u8, 0u64)..=(0u8, u64::MAX))? {
+        let (k, v) = item?;
+        let (_, index) = k.value();
+        write_level0_tile(&mut leaves, index, v.value())?;
+        moved.push(index);
+    }
+    for index in &moved {
+        tiles.remove((0u8, *index))?;
+    }
+    if !moved.is_empty() {
+        tracing::info!(
+            tiles = moved.len(),
+            "moved the level-0 tiles into the leaf-hash stream"
+        );
+    }
+    Ok(())
+}
+
+/// Moves per-bundle digest lists (builds before the packed streams) into the
+/// digest stream, as far as they run without a gap: a log begun before the
+/// store kept digests has none for its first bundles, and the log then
+/// hashes statements to serve those bundles (and all later ones).
+fn migrate_legacy_digests(tx: &::redb::WriteTransaction) -> Result<(), StorageError> {
+    if !has_table(tx, LEGACY_DIGESTS.name())? {
+        return Ok(());
+    }
+    {
+        let old = tx.open_table(LEGACY_DIGESTS)?;
+        let mut digests = tx.open_table(DIGESTS)?;
+        for item in old.iter()? {
+            let (k, v) = item?;
+            if packed::end(&digests)? != k.value().saturating_mul(TILE_BYTES) {
+                break;
+            }
+            packed::append(&mut digests, [v.value()], |_| Ok(()))?;
+        }
+    }
+    tx.delete_table(LEGACY_DIGESTS)?;
+    tracing::info!("moved the entry digests into their packed stream");
+    Ok(())
+}
+
+/// Writes level-0 tile `index` (its full current content) into the
+/// leaf-hash stream: the bytes past what the stream already holds of it.
+fn write_level0_tile(
+    leaves: &mut ::redb::Table<u64, &[u8]>,
+    index: u64,
+    bytes: &[u8],
+) -> Result<(), StorageError> {
+    let start = index.saturating_mul(TILE_BYTES);
+    let have = packed::end(leaves)?;
+    let new = have
+        .checked_sub(start)
+        .and_then(|held| bytes.get(held as usize..))
+        .ok_or_else(|| {
+            StorageError::Invariant(format!(
+                "tile 0/{index} of {} bytes does not continue the leaf hashes, which end at byte {have}",
+                bytes.len()
+            ))
+        })?;
+    packed::append(leaves, [new], |_| Ok(()))?;
     Ok(())
 }
 
@@ -307,8 +351,8 @@ impl Storage for RedbStorage {
                         batch.first_index
                     )));
                 }
-                packed::append(
-                    &mut tx.open_table(CHUNKS)?,
+                packed::append_statements(
+                    &mut tx.open_table(STATEMENTS)?,
                     &mut tx.open_table(ENDS)?,
                     batch.first_index,
                     &batch.statements,
@@ -317,10 +361,21 @@ impl Storage for RedbStorage {
                 for (i, (digest, _)) in batch.statements.iter().enumerate() {
                     dedup.insert(&digest.0, batch.first_index + i as u64)?;
                 }
-                append_digests(&mut tx.open_table(DIGESTS)?, batch)?;
+                // A digest stream with a gap (see migrate_legacy_digests)
+                // stays as it is.
+                let mut digests = tx.open_table(DIGESTS)?;
+                if packed::end(&digests)? == batch.first_index.saturating_mul(32) {
+                    let list = batch.statements.iter().map(|(d, _)| d.0.as_slice());
+                    packed::append(&mut digests, list, |_| Ok(()))?;
+                }
+                let mut leaves = tx.open_table(LEAF_HASHES)?;
                 let mut tiles = tx.open_table(TILES)?;
                 for (level, index, bytes) in &batch.tiles {
-                    tiles.insert((*level, *index), bytes.as_slice())?;
+                    if *level == 0 {
+                        write_level0_tile(&mut leaves, *index, bytes)?;
+                    } else {
+                        tiles.insert((*level, *index), bytes.as_slice())?;
+                    }
                 }
                 if let Some(head) = &batch.tree {
                     meta.insert(TREE_KEY, encode_head(head).as_slice())?;
@@ -334,6 +389,9 @@ impl Storage for RedbStorage {
     fn tile(&self, level: u8, index: u64) -> Result<Option<Vec<u8>>, StorageError> {
         self.with_db(|db| {
             let tx = db.begin_read()?;
+            if level == 0 {
+                return packed::group_of_256(&tx.open_table(LEAF_HASHES)?, index);
+            }
             let tiles = tx.open_table(TILES)?;
             Ok(tiles.get((level, index))?.map(|v| v.value().to_vec()))
         })
@@ -342,24 +400,23 @@ impl Storage for RedbStorage {
     fn entry_digests(&self, bundle: u64) -> Result<Option<Vec<u8>>, StorageError> {
         self.with_db(|db| {
             let tx = db.begin_read()?;
-            let digests = tx.open_table(DIGESTS)?;
-            Ok(digests.get(bundle)?.map(|v| v.value().to_vec()))
+            packed::group_of_256(&tx.open_table(DIGESTS)?, bundle)
         })
     }
 
     fn statements(&self, start: u64, count: u64) -> Result<Vec<Vec<u8>>, StorageError> {
         self.with_db(|db| {
             let tx = db.begin_read()?;
-            let chunks = tx.open_table(CHUNKS)?;
+            let chunks = tx.open_table(STATEMENTS)?;
             let ends = tx.open_table(ENDS)?;
-            packed::each(&chunks, &ends, start, count, <[u8]>::to_vec)
+            packed::each_statement(&chunks, &ends, start, count, <[u8]>::to_vec)
         })
     }
 
     fn statement_lengths(&self, start: u64, count: u64) -> Result<Vec<usize>, StorageError> {
         self.with_db(|db| {
             let tx = db.begin_read()?;
-            packed::lengths(&tx.open_table(ENDS)?, start, count)
+            packed::statement_lengths(&tx.open_table(ENDS)?, start, count)
         })
     }
 
@@ -497,12 +554,36 @@ mod tests {
         // Appending after a reopen continues the stream where it ended.
         want.extend(fill(&s, &[chunk / 2, chunk], 1));
         assert_eq!(s.statements(0, u64::MAX).unwrap(), want);
+        // The level-0 tiles are the leaf hashes and the bundles' digest
+        // lists the digests, 256 to a tile, the last one partial.
+        let n = want.len() as u64;
+        for t in 0..n.div_ceil(256) {
+            let range = t * 256..(t * 256 + 256).min(n);
+            let digests: Vec<u8> = range.clone().flat_map(|k| digest(k).0).collect();
+            let leaves: Vec<u8> = range
+                .flat_map(|k| merkle::leaf_hash(&digest(k).0).0)
+                .collect();
+            assert_eq!(s.entry_digests(t).unwrap(), Some(digests), "bundle {t}");
+            assert_eq!(s.tile(0, t).unwrap(), Some(leaves), "tile 0/{t}");
+        }
+        assert_eq!(s.tile(0, n.div_ceil(256)).unwrap(), None);
+        assert_eq!(s.entry_digests(n.div_ceil(256)).unwrap(), None);
+        // A level-0 tile that does not continue the leaf hashes is refused.
+        let bad = AppendBatch {
+            first_index: n,
+            statements: vec![(digest(n), Arc::new(vec![1]))],
+            tiles: vec![(0, n / 256 + 5, vec![0; 32])],
+            tree: None,
+        };
+        assert!(matches!(s.append(&bad), Err(StorageError::Invariant(_))));
+        assert_eq!(s.statements(n, 1).unwrap(), Vec::<Vec<u8>>::new());
     }
 
     /// Storage per entry, in pages redb allocated (not the file, which
     /// grows in steps): statements of the demo's size must cost little more
-    /// than their bytes. Stored one per value, each took an 8 KiB run of
-    /// pages, 2.5 KB over the statement; packed, about 240 bytes.
+    /// than their bytes. Stored one per value (and tiles and digest lists
+    /// one per value), an entry took 2.5 KB over its statement; packed,
+    /// about 160 bytes at this size and 146 at 60,000 entries.
     #[test]
     fn storage_per_entry_stays_near_the_statement_size() {
         let dir = tempfile::tempdir().unwrap();
@@ -517,7 +598,7 @@ mod tests {
             })
             .unwrap();
         let over = allocated as f64 / n as f64 - statement as f64;
-        assert!(over < 400.0, "{over:.0} bytes per entry over the statement");
+        assert!(over < 200.0, "{over:.0} bytes per entry over the statement");
     }
 
     /// A database written by a build that stored statements one per value
@@ -541,6 +622,7 @@ mod tests {
         let s = RedbStorage::open(&path).unwrap();
         assert_eq!(s.statements(0, 100).unwrap(), old);
         assert_eq!(s.statements(39, 1).unwrap(), vec![old[39].clone()]);
+        assert_eq!(s.tile(0, 0).unwrap(), None);
         let legacy_left = s
             .with_db(|db| {
                 Ok(db
@@ -573,24 +655,80 @@ mod tests {
             let s = RedbStorage::open(&path).unwrap();
             matches!(s.statements(start, 1), Err(StorageError::Corrupted(_)))
         };
-        damage(&|tx| {
-            tx.open_table(ENDS)
-                .unwrap()
-                .insert(1, u64::MAX / 2)
-                .unwrap();
-        });
+        // Sets the recorded end of statement 1 (bytes 8..16 of the ends
+        // stream's first chunk).
+        let set_end_1 = |tx: &::redb::WriteTransaction, value: u64| {
+            let mut ends = tx.open_table(ENDS).unwrap();
+            let mut first = ends.get(0).unwrap().unwrap().value().to_vec();
+            first[8..16].copy_from_slice(&value.to_be_bytes());
+            ends.insert(0, first.as_slice()).unwrap();
+        };
+        damage(&|tx| set_end_1(tx, u64::MAX / 2));
+        assert!(corrupted(1));
+        damage(&|tx| set_end_1(tx, 5));
         assert!(corrupted(1));
         damage(&|tx| {
-            tx.open_table(ENDS).unwrap().insert(1, 5).unwrap();
-        });
-        assert!(corrupted(1));
-        damage(&|tx| {
-            tx.open_table(ENDS)
-                .unwrap()
-                .insert(1, (chunk * 3 + 10) as u64)
-                .unwrap();
-            tx.open_table(CHUNKS).unwrap().remove(1).unwrap();
+            set_end_1(tx, (chunk * 3 + 10) as u64);
+            tx.open_table(STATEMENTS).unwrap().remove(1).unwrap();
         });
         assert!(corrupted(0));
+        // An ends stream that is not whole records.
+        damage(&|tx| {
+            let mut ends = tx.open_table(ENDS).unwrap();
+            let first = ends.get(0).unwrap().unwrap().value().to_vec();
+            ends.insert(0, &first[..first.len() - 3]).unwrap();
+        });
+        assert!(corrupted(0));
+    }
+
+    /// Level-0 tiles and per-bundle digest lists of a database written
+    /// before the packed streams move into them; tiles of higher levels stay.
+    /// Digests after a gap are dropped (the log hashes statements instead).
+    #[test]
+    fn legacy_tiles_and_digests_move_into_the_streams() {
+        let full = |b: u8| vec![b; TILE_BYTES as usize];
+        for gap in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("log.redb");
+            {
+                let db = Database::create(&path).unwrap();
+                let tx = db.begin_write().unwrap();
+                {
+                    let mut t = tx.open_table(TILES).unwrap();
+                    t.insert((0, 0), full(1).as_slice()).unwrap();
+                    t.insert((0, 1), [2u8; 64].as_slice()).unwrap();
+                    t.insert((1, 0), [3u8; 64].as_slice()).unwrap();
+                    let mut d = tx.open_table(LEGACY_DIGESTS).unwrap();
+                    if !gap {
+                        d.insert(0, full(4).as_slice()).unwrap();
+                    }
+                    d.insert(1, [5u8; 64].as_slice()).unwrap();
+                }
+                tx.commit().unwrap();
+            }
+            let s = RedbStorage::open(&path).unwrap();
+            assert_eq!(s.tile(0, 0).unwrap(), Some(full(1)));
+            assert_eq!(s.tile(0, 1).unwrap(), Some(vec![2; 64]));
+            assert_eq!(s.tile(1, 0).unwrap(), Some(vec![3; 64]));
+            if gap {
+                assert_eq!(s.entry_digests(0).unwrap(), None);
+                assert_eq!(s.entry_digests(1).unwrap(), None);
+            } else {
+                assert_eq!(s.entry_digests(0).unwrap(), Some(full(4)));
+                assert_eq!(s.entry_digests(1).unwrap(), Some(vec![5; 64]));
+            }
+            let (level0_rows, legacy_digests) = s
+                .with_db(|db| {
+                    let tx = db.begin_read()?;
+                    let rows = tx
+                        .open_table(TILES)?
+                        .range((0u8, 0u64)..=(0u8, u64::MAX))?
+                        .count();
+                    let legacy = tx.list_tables()?.any(|t| t.name() == LEGACY_DIGESTS.name());
+                    Ok((rows, legacy))
+                })
+                .unwrap();
+            assert_eq!((level0_rows, legacy_digests), (0, false));
+        }
     }
 }
