@@ -1,14 +1,14 @@
 //! The embedded default storage: one redb file.
 //!
-//! Tables: `statement_chunks` and `statement_ends` (the registered
-//! statements packed end to end, see [`super::packed`]), `dedup` (entry
-//! digest → index), `tiles` ((level, index) → hash tile bytes, partial tiles
-//! overwritten by their longer versions), `digests` (bundle index → its
-//! entries' digests, growing like a partial tile, so `tile/entries` is one
-//! read), `meta` (tree head, checkpoints, witness sizes). Every write
-//! transaction commits with
-//! `Durability::Immediate`: when `commit` returns, redb has fsynced, so Ok
-//! from this module means the data survives power loss.
+//! Tables: four packed streams (see [`super::packed`]): the registered
+//! statements end to end, their end offsets, the leaf hashes (the level-0
+//! tiles) and the entry digests (so `tile/entries` is one read); `dedup`
+//! (entry digest → index); `tiles` ((level, index) → hash tile bytes for
+//! levels 1 and up, partial tiles overwritten by their longer versions);
+//! `meta` (tree head, checkpoints, witness sizes, the streams' chunk size).
+//! Every write transaction commits with `Durability::Immediate`: when
+//! `commit` returns, redb has fsynced, so Ok from this module means the data
+//! survives power loss.
 //!
 //! redb refuses all work after an I/O error (its `PreviousIo`), so
 //! [`RedbStorage::recover`] drops the database and reopens it, which repairs
@@ -44,6 +44,9 @@ const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// levels) is a few MiB, and older pages are in the kernel's page cache.
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
 const TREE_KEY: &str = "tree";
+/// The chunk size the streams were written with: a build with another
+/// [`packed::CHUNK`] would misread them, so it refuses to open them instead.
+const CHUNK_KEY: &str = "packed.chunk_bytes";
 
 /// redb-backed [`Storage`].
 pub struct RedbStorage {
@@ -171,6 +174,7 @@ impl RedbStorage {
             tx.open_table(TILES)?;
             tx.open_table(META)?;
         }
+        check_chunk_size(&tx)?;
         migrate_legacy_statements(&tx)?;
         migrate_legacy_level0_tiles(&tx)?;
         migrate_legacy_digests(&tx)?;
@@ -198,6 +202,26 @@ impl RedbStorage {
                 .store(true, std::sync::atomic::Ordering::SeqCst);
         }
         r
+    }
+}
+
+/// Records the chunk size in a new database; refuses one written with
+/// another.
+fn check_chunk_size(tx: &::redb::WriteTransaction) -> Result<(), StorageError> {
+    let mut meta = tx.open_table(META)?;
+    let stored = meta.get(CHUNK_KEY)?.map(|v| v.value().to_vec());
+    match stored {
+        None => {
+            meta.insert(CHUNK_KEY, packed::CHUNK.to_be_bytes().as_slice())?;
+            Ok(())
+        }
+        Some(b) if b == packed::CHUNK.to_be_bytes() => Ok(()),
+        Some(b) => Err(StorageError::Corrupted(format!(
+            "the database's streams were written in chunks of {} bytes; this build reads chunks of {} (use the ashlog release that wrote it)",
+            <[u8; 8]>::try_from(b.as_slice())
+                .map_or_else(|_| "?".to_string(), |a| u64::from_be_bytes(a).to_string()),
+            packed::CHUNK
+        ))),
     }
 }
 
@@ -729,6 +753,28 @@ mod tests {
                 })
                 .unwrap();
             assert_eq!((level0_rows, legacy_digests), (0, false));
+        }
+    }
+
+    /// A database whose streams were written with another chunk size is
+    /// refused with a message that says so, not misread.
+    #[test]
+    fn another_chunk_size_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.redb");
+        fill(&RedbStorage::open(&path).unwrap(), &[100, 200], 2);
+        {
+            let db = Database::create(&path).unwrap();
+            let tx = db.begin_write().unwrap();
+            tx.open_table(META)
+                .unwrap()
+                .insert(CHUNK_KEY, 16_368u64.to_be_bytes().as_slice())
+                .unwrap();
+            tx.commit().unwrap();
+        }
+        match RedbStorage::open(&path) {
+            Err(StorageError::Corrupted(m)) => assert!(m.contains("16368"), "{m}"),
+            other => panic!("{other:?}"),
         }
     }
 }
