@@ -46,10 +46,14 @@ fn corrupted(what: String) -> StorageError {
 
 /// Where the stream ends: the offset one past its last byte.
 pub(super) fn end(chunks: &impl ReadableTable<u64, &'static [u8]>) -> Result<u64, StorageError> {
-    Ok(match chunks.last()? {
-        Some((k, v)) => k.value() * CHUNK + v.value().len() as u64,
-        None => 0,
-    })
+    match chunks.last()? {
+        Some((k, v)) => k
+            .value()
+            .checked_mul(CHUNK)
+            .and_then(|start| start.checked_add(v.value().len() as u64))
+            .ok_or_else(|| corrupted(format!("chunk number {} is absurd", k.value()))),
+        None => Ok(0),
+    }
 }
 
 /// Appends `pieces` at the end of the stream, calling `after` with the new
@@ -145,7 +149,7 @@ pub(super) fn group_of_256(
     if end <= begin {
         return Ok(None);
     }
-    read(chunks, begin, end.min(begin + GROUP_BYTES)).map(Some)
+    read(chunks, begin, end.min(begin.saturating_add(GROUP_BYTES))).map(Some)
 }
 
 /// Statements recorded in the ends stream.
