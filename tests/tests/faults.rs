@@ -90,10 +90,7 @@ fn storage_faults_answer_503_and_recover() {
             .wait_published(acks.last().unwrap().index + 1, PUBLISH_TIMEOUT)
             .unwrap();
         let observed = vec![client::checkpoint(&url).unwrap()];
-        check_log(&url, &policy, &observed, &acks).unwrap_or_else(|e| {
-            world.dump_logs();
-            panic!("{mode}: {e}")
-        });
+        check_log(&url, &policy, &observed, &acks).unwrap_or_else(|e| panic!("{mode}: {e}"));
     }
     // Read errors: redb serves hot pages from its cache, so reads may well
     // succeed; whatever happens, every answer is a success or a 503, and the
@@ -190,10 +187,7 @@ fn storage_faults_under_load_lose_nothing() {
     let want = acks.iter().map(|a| a.index + 1).max().unwrap();
     world.wait_published(want, PUBLISH_TIMEOUT).unwrap();
     let observed = observed.lock().unwrap().clone();
-    let r = check_log(&url, &policy, &observed, &acks).unwrap_or_else(|e| {
-        world.dump_logs();
-        panic!("{e}")
-    });
+    let r = check_log(&url, &policy, &observed, &acks).unwrap_or_else(|e| panic!("{e}"));
     eprintln!(
         "FAULT | 6 disk-full/fsync faults under load | {} acknowledged, all present | {refused} refused with 503 | 0 signed during faults | {} observed checkpoints consistent | tree size {}",
         acks.len(),

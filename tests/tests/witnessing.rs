@@ -11,10 +11,9 @@ use ashlog_tests::world::{PUBLISH_TIMEOUT, World, WorldOptions, now};
 
 fn published_verdict(world: &World, policy: &Policy) -> ashlog::policy::Verdict {
     let r = client::get(&world.url, "/checkpoint").unwrap();
-    policy.require(&r.body).unwrap_or_else(|e| {
-        world.dump_logs();
-        panic!("published checkpoint fails the policy: {e}")
-    })
+    policy
+        .require(&r.body)
+        .unwrap_or_else(|e| panic!("published checkpoint fails the policy: {e}"))
 }
 
 /// Steps:
