@@ -33,8 +33,8 @@ use ashlog_server::integrate::{Edge, integrate};
 use ashlog_server::metrics::Metrics;
 use ashlog_server::proofs;
 use ashlog_server::registration::{Registrar, RegistrationSettings};
+use ashlog_server::storage::Storage;
 use ashlog_server::storage::redb::RedbStorage;
-use ashlog_server::storage::{AppendBatch, Storage, TreeHead};
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 fn name(cn: &str) -> Name {
@@ -163,19 +163,10 @@ fn receipts(c: &mut Criterion) {
     let mut edge = Edge::default();
     for start in (0..size).step_by(10_000) {
         let batch = leaves(start, 10_000);
-        let out = integrate(&edge, &batch);
-        storage
-            .append(&AppendBatch {
-                first_index: start,
-                statements: batch.iter().map(|h| (*h, Arc::new(h.0.to_vec()))).collect(),
-                tiles: out.tiles,
-                tree: Some(TreeHead {
-                    size: out.edge.size,
-                    root: out.root,
-                }),
-            })
-            .unwrap();
-        edge = out.edge;
+        let statements = batch.iter().map(|h| (*h, Arc::new(h.0.to_vec()))).collect();
+        let (append, next) = integrate(&edge, &batch).into_batch(start, statements);
+        storage.append(&append).unwrap();
+        edge = next;
     }
     let root = edge.root();
     let keys = LogKeys {

@@ -10,7 +10,9 @@
 use ashlog::merkle::{self, Hash};
 use ashlog::tile::{self, TILE_WIDTH};
 
-use crate::storage::{Storage, StorageError};
+use std::sync::Arc;
+
+use crate::storage::{AppendBatch, Storage, StorageError, TreeHead};
 
 /// The right edge of the tree: for each level, the hashes of its partial
 /// tile (possibly none).
@@ -32,6 +34,28 @@ pub struct Integration {
     /// Tiles to write: (level, index, bytes), every completed tile and the
     /// new version of every partial tile that changed.
     pub tiles: Vec<(u8, u64, Vec<u8>)>,
+}
+
+impl Integration {
+    /// The storage batch that records this integration of `statements`
+    /// (whose leaves it integrated, the first at index `first_index`), and
+    /// the edge after it.
+    pub fn into_batch(
+        self,
+        first_index: u64,
+        statements: Vec<(Hash, Arc<Vec<u8>>)>,
+    ) -> (AppendBatch, Edge) {
+        let batch = AppendBatch {
+            first_index,
+            statements,
+            tiles: self.tiles,
+            tree: Some(TreeHead {
+                size: self.edge.size,
+                root: self.root,
+            }),
+        };
+        (batch, self.edge)
+    }
 }
 
 impl Edge {

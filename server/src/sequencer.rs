@@ -29,7 +29,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::integrate::{Edge, integrate};
 use crate::metrics::Metrics;
-use crate::storage::{AppendBatch, Storage, StorageError, TreeHead};
+use crate::storage::{Storage, StorageError, TreeHead};
 
 /// A verified statement waiting for an index.
 #[derive(Debug)]
@@ -290,22 +290,15 @@ fn commit_batch(
         return Ok((edge.clone(), edge.root(), replies));
     }
     let out = integrate(edge, &new_leaves);
-    let append = AppendBatch {
-        first_index: edge.size,
-        statements,
-        tiles: out.tiles,
-        tree: Some(TreeHead {
-            size: out.edge.size,
-            root: out.root,
-        }),
-    };
+    let root = out.root;
+    let (append, new_edge) = out.into_batch(edge.size, statements);
     metrics.batch_sizes.observe(new_leaves.len() as f64);
     if let Err(e) = storage.append(&append) {
         let back = replies.into_iter().chain(pending).map(|(r, _)| r).collect();
         return Err((e, back));
     }
     replies.extend(pending);
-    Ok((out.edge, out.root, replies))
+    Ok((new_edge, root, replies))
 }
 
 #[cfg(test)]

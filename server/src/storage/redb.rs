@@ -514,18 +514,10 @@ mod tests {
                 .iter()
                 .map(|(d, _)| merkle::leaf_hash(&d.0))
                 .collect();
-            let out = crate::integrate::integrate(&edge, &leaves);
-            s.append(&AppendBatch {
-                first_index: first,
-                statements,
-                tiles: out.tiles,
-                tree: Some(TreeHead {
-                    size: out.edge.size,
-                    root: out.root,
-                }),
-            })
-            .unwrap();
-            edge = out.edge;
+            let (batch, next) =
+                crate::integrate::integrate(&edge, &leaves).into_batch(first, statements);
+            s.append(&batch).unwrap();
+            edge = next;
         }
         all
     }
