@@ -169,11 +169,22 @@ fn statement_start(
     if index == 0 {
         return Ok(0);
     }
-    let b = read(ends, (index - 1) * 8, index * 8)?;
-    let b: [u8; 8] = b
-        .try_into()
-        .map_err(|_| corrupted(format!("no end recorded for statement {}", index - 1)))?;
-    Ok(u64::from_be_bytes(b))
+    let raw = read(ends, (index - 1) * 8, index * 8)?;
+    decode_ends(&raw)
+        .first()
+        .copied()
+        .ok_or_else(|| corrupted(format!("no end recorded for statement {}", index - 1)))
+}
+
+/// 8-byte big-endian records to numbers.
+fn decode_ends(raw: &[u8]) -> Vec<u64> {
+    raw.chunks_exact(8)
+        .map(|b| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(b);
+            u64::from_be_bytes(a)
+        })
+        .collect()
 }
 
 /// Appends `statements` as indices `first_index..`.
@@ -216,16 +227,12 @@ fn statement_ends(
     if stop <= start {
         return Ok(None);
     }
-    let raw = read(ends, start * 8, stop * 8)?;
-    let out: Vec<u64> = raw
-        .chunks_exact(8)
-        .map(|b| {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(b);
-            u64::from_be_bytes(a)
-        })
-        .collect();
-    let begin = statement_start(ends, start)?;
+    // One read from the predecessor's end, which is where `start` begins
+    // (`read` returns every byte asked for, so with start > 0 there are at
+    // least two records).
+    let from = start.saturating_sub(1);
+    let mut out = decode_ends(&read(ends, from * 8, stop * 8)?);
+    let begin = if start == 0 { 0 } else { out.remove(0) };
     let mut prev = begin;
     for &e in &out {
         if e < prev {
