@@ -33,8 +33,8 @@ use ashlog_server::integrate::{Edge, integrate};
 use ashlog_server::metrics::Metrics;
 use ashlog_server::proofs;
 use ashlog_server::registration::{Registrar, RegistrationSettings};
-use ashlog_server::storage::Storage;
 use ashlog_server::storage::redb::RedbStorage;
+use ashlog_server::storage::{EntryKey, Storage};
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 fn name(cn: &str) -> Name {
@@ -163,7 +163,16 @@ fn receipts(c: &mut Criterion) {
     let mut edge = Edge::default();
     for start in (0..size).step_by(10_000) {
         let batch = leaves(start, 10_000);
-        let statements = batch.iter().map(|h| (*h, Arc::new(h.0.to_vec()))).collect();
+        let statements = batch
+            .iter()
+            .map(|h| {
+                let key = EntryKey {
+                    iat: 1_677_715_200,
+                    digest: *h,
+                };
+                (key, Arc::new(h.0.to_vec()))
+            })
+            .collect();
         let (append, next) = integrate(&edge, &batch).into_batch(start, statements);
         storage.append(&append).unwrap();
         edge = next;

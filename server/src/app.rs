@@ -24,7 +24,7 @@ use crate::sequencer::{self, SequencerHandle, SequencerSettings};
 use crate::service::LogService;
 use crate::storage::fault::FaultSwitch;
 use crate::storage::redb::RedbStorage;
-use crate::storage::{MetaKey, Storage};
+use crate::storage::{EntryKey, MetaKey, Storage};
 
 /// Reads a private key file, warning if others can read it.
 fn read_secret(path: &Path) -> anyhow::Result<String> {
@@ -229,7 +229,13 @@ pub async fn ensure_policy(
     let signed = sign_policy(keys, &wanted)?;
     let parsed = SignedStatement::parse(&signed)?;
     let seq = sequencer
-        .submit(parsed.entry(), Arc::new(signed))
+        .submit(
+            EntryKey {
+                iat: parsed.iat,
+                digest: parsed.entry(),
+            },
+            Arc::new(signed),
+        )
         .await
         .map_err(|e| anyhow!("cannot append the policy statement: {e}"))?;
     storage.put_meta(&MetaKey::LatestPolicy, &seq.index.to_be_bytes())?;

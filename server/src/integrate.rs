@@ -12,7 +12,7 @@ use ashlog::tile::{self, TILE_WIDTH};
 
 use std::sync::Arc;
 
-use crate::storage::{AppendBatch, Storage, StorageError, TreeHead};
+use crate::storage::{AppendBatch, EntryKey, Storage, StorageError, TreeHead};
 
 /// The right edge of the tree: for each level, the hashes of its partial
 /// tile (possibly none).
@@ -43,7 +43,7 @@ impl Integration {
     pub fn into_batch(
         self,
         first_index: u64,
-        statements: Vec<(Hash, Arc<Vec<u8>>)>,
+        statements: Vec<(EntryKey, Arc<Vec<u8>>)>,
     ) -> (AppendBatch, Edge) {
         let batch = AppendBatch {
             first_index,
@@ -219,7 +219,10 @@ mod tests {
                 first_index: edge.size,
                 statements: chunk
                     .iter()
-                    .map(|h| (*h, std::sync::Arc::new(h.0.to_vec())))
+                    .map(|h| {
+                        let key = EntryKey { iat: 0, digest: *h };
+                        (key, std::sync::Arc::new(h.0.to_vec()))
+                    })
                     .collect(),
                 tiles: out.tiles,
                 tree: Some(crate::storage::TreeHead {

@@ -29,13 +29,13 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::integrate::{Edge, integrate};
 use crate::metrics::Metrics;
-use crate::storage::{Storage, StorageError, TreeHead};
+use crate::storage::{EntryKey, Storage, StorageError, TreeHead};
 
 /// A verified statement waiting for an index.
 #[derive(Debug)]
 pub struct Submission {
-    /// SHA-256 of the registered bytes (the log entry).
-    pub entry: Hash,
+    /// The entry: SHA-256 of the registered bytes, and the statement's iat.
+    pub key: EntryKey,
     /// The registered statement.
     pub registered: Arc<Vec<u8>>,
     /// Where the outcome goes.
@@ -75,13 +75,13 @@ impl SequencerHandle {
     /// Submits and waits until the entry is durably sequenced.
     pub async fn submit(
         &self,
-        entry: Hash,
+        key: EntryKey,
         registered: Arc<Vec<u8>>,
     ) -> Result<Sequenced, SequenceError> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .try_send(Submission {
-                entry,
+                key,
                 registered,
                 reply,
             })
@@ -242,8 +242,8 @@ fn commit_batch(
     batch: Vec<Submission>,
     metrics: &Metrics,
 ) -> Result<(Edge, Hash, Replies), (StorageError, Vec<Reply>)> {
-    let digests: Vec<Hash> = batch.iter().map(|s| s.entry).collect();
-    let existing = match storage.find_entries(&digests) {
+    let keys: Vec<EntryKey> = batch.iter().map(|s| s.key).collect();
+    let existing = match storage.find_entries(&keys) {
         Ok(e) => e,
         Err(e) => return Err((e, batch.into_iter().map(|s| s.reply).collect())),
     };
@@ -263,7 +263,7 @@ fn commit_batch(
             ));
             continue;
         }
-        if let Some(&index) = in_batch.get(&s.entry) {
+        if let Some(&index) = in_batch.get(&s.key.digest) {
             pending.push((
                 s.reply,
                 Sequenced {
@@ -274,9 +274,9 @@ fn commit_batch(
             continue;
         }
         let index = edge.size + new_leaves.len() as u64;
-        in_batch.insert(s.entry, index);
-        new_leaves.push(merkle::leaf_hash(&s.entry.0));
-        statements.push((s.entry, s.registered));
+        in_batch.insert(s.key.digest, index);
+        new_leaves.push(merkle::leaf_hash(&s.key.digest.0));
+        statements.push((s.key, s.registered));
         pending.push((
             s.reply,
             Sequenced {
@@ -314,13 +314,19 @@ mod tests {
         }
     }
 
-    fn entry(i: u32) -> (Hash, Arc<Vec<u8>>) {
+    /// A statement and its key; signing times repeat, as they do when
+    /// agencies sign many statements in the same second.
+    fn entry(i: u32) -> (EntryKey, Arc<Vec<u8>>) {
         let bytes = format!("statement {i}").into_bytes();
+        let digest = Hash(
+            sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &bytes))
+                .into(),
+        );
         (
-            Hash(
-                sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &bytes))
-                    .into(),
-            ),
+            EntryKey {
+                iat: 1_677_715_200 + i64::from(i % 7),
+                digest,
+            },
             Arc::new(bytes),
         )
     }

@@ -20,7 +20,7 @@ use crate::metrics::Metrics;
 use crate::proofs;
 use crate::registration::{Registrar, RegistrationError};
 use crate::sequencer::{SequenceError, SequencerHandle};
-use crate::storage::{Storage, StorageError, TreeHead};
+use crate::storage::{EntryKey, Storage, StorageError, TreeHead};
 
 /// Why a request failed. The HTTP layer maps each to a status and a
 /// problem-details title in one place.
@@ -134,7 +134,13 @@ impl LogService {
         };
         let seq = self
             .sequencer
-            .submit(accepted.entry, Arc::new(accepted.registered))
+            .submit(
+                EntryKey {
+                    iat: accepted.statement.iat,
+                    digest: accepted.entry,
+                },
+                Arc::new(accepted.registered),
+            )
             .await
             .inspect_err(|_| self.metrics.submission("unavailable"))?;
         self.metrics

@@ -5,7 +5,15 @@ use std::sync::Arc;
 
 use ashlog::merkle::{Hash, empty_root};
 
-use super::{AppendBatch, MetaKey, Storage, TreeHead};
+use super::{AppendBatch, EntryKey, MetaKey, Storage, TreeHead};
+
+/// The key of test entry `b`, signed `b` seconds after an epoch.
+fn key(b: u8) -> EntryKey {
+    EntryKey {
+        iat: 1_677_715_200 + i64::from(b),
+        digest: Hash([b; 32]),
+    }
+}
 
 /// Runs the suite. `open` must return a handle on the same (initially
 /// empty) store each time it is called, so reopening is tested too.
@@ -18,14 +26,14 @@ pub(crate) fn run<S: Storage>(open: impl Fn() -> S) {
             root: empty_root()
         }
     );
-    assert_eq!(s.find_entries(&[Hash([1; 32])]).unwrap(), vec![None]);
+    assert_eq!(s.find_entries(&[key(1)]).unwrap(), vec![None]);
     assert!(s.tile(0, 0).unwrap().is_none());
 
     let batch = AppendBatch {
         first_index: 0,
         statements: vec![
-            (Hash([1; 32]), Arc::new(b"one".to_vec())),
-            (Hash([2; 32]), Arc::new(b"two".to_vec())),
+            (key(1), Arc::new(b"one".to_vec())),
+            (key(2), Arc::new(b"two".to_vec())),
         ],
         tiles: vec![(0, 0, vec![7; 64])],
         tree: Some(TreeHead {
@@ -38,7 +46,7 @@ pub(crate) fn run<S: Storage>(open: impl Fn() -> S) {
     // nothing.
     let bad = AppendBatch {
         first_index: 5,
-        statements: vec![(Hash([3; 32]), Arc::new(b"x".to_vec()))],
+        statements: vec![(key(3), Arc::new(b"x".to_vec()))],
         tiles: vec![],
         tree: Some(TreeHead {
             size: 6,
@@ -53,7 +61,7 @@ pub(crate) fn run<S: Storage>(open: impl Fn() -> S) {
     let s = open();
     assert_eq!(s.tree_head().unwrap().size, 2);
     assert_eq!(
-        s.find_entries(&[Hash([2; 32]), Hash([3; 32])]).unwrap(),
+        s.find_entries(&[key(2), key(3)]).unwrap(),
         vec![Some(1), None]
     );
     assert_eq!(s.tile(0, 0).unwrap().unwrap(), vec![7; 64]);
@@ -84,7 +92,13 @@ pub(crate) fn run<S: Storage>(open: impl Fn() -> S) {
     let across = AppendBatch {
         first_index: 2,
         statements: (2..260)
-            .map(|i| (digest(i), Arc::new(i.to_be_bytes().to_vec())))
+            .map(|i| {
+                let k = EntryKey {
+                    iat: 1_677_715_200 + (i / 100) as i64,
+                    digest: digest(i),
+                };
+                (k, Arc::new(i.to_be_bytes().to_vec()))
+            })
             .collect(),
         tiles: vec![],
         tree: Some(TreeHead {
@@ -112,4 +126,12 @@ pub(crate) fn run<S: Storage>(open: impl Fn() -> S) {
     assert_eq!(s.statement_lengths(0, 300).unwrap(), lengths);
     assert_eq!(s.statement_lengths(259, 5).unwrap(), vec![8]);
     assert_eq!(s.statement_lengths(260, 5).unwrap(), Vec::<usize>::new());
+    let late = EntryKey {
+        iat: 1_677_715_202,
+        digest: digest(259),
+    };
+    assert_eq!(
+        s.find_entries(&[late, key(1), key(3)]).unwrap(),
+        vec![Some(259), Some(0), None]
+    );
 }

@@ -43,13 +43,27 @@ pub struct TreeHead {
     pub root: Hash,
 }
 
+/// What the dedup index looks an entry up by: its digest, and the signing
+/// time (`iat`) that orders the index. The digest covers the protected
+/// header, so a resubmission of the same statement carries the same `iat`;
+/// ordering by it keeps the entries of a batch, signed at about the same
+/// time, in the same few index pages, where ordering by digest alone put
+/// each entry in a random page that the commit then rewrote whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EntryKey {
+    /// The statement's `iat` (unix seconds).
+    pub iat: i64,
+    /// SHA-256 of the registered statement bytes.
+    pub digest: Hash,
+}
+
 /// One sequenced, integrated batch, written atomically.
 #[derive(Debug, Default)]
 pub struct AppendBatch {
     /// Index of the first statement; must equal the stored tree size.
     pub first_index: u64,
-    /// (entry digest, registered statement bytes), in index order.
-    pub statements: Vec<(Hash, Arc<Vec<u8>>)>,
+    /// (entry key, registered statement bytes), in index order.
+    pub statements: Vec<(EntryKey, Arc<Vec<u8>>)>,
     /// Hash tiles to write: (level, index, bytes), full or partial.
     pub tiles: Vec<(u8, u64, Vec<u8>)>,
     /// The tree after this batch.
@@ -85,8 +99,8 @@ pub trait Storage: Send + Sync + 'static {
     /// The integrated tree head (size 0 and the empty root for a new log).
     fn tree_head(&self) -> Result<TreeHead, StorageError>;
 
-    /// For each digest, the index of the entry with that digest, if any.
-    fn find_entries(&self, digests: &[Hash]) -> Result<Vec<Option<u64>>, StorageError>;
+    /// For each key, the index of the entry with that digest, if any.
+    fn find_entries(&self, keys: &[EntryKey]) -> Result<Vec<Option<u64>>, StorageError>;
 
     /// Appends one batch: statements at `first_index..`, their digests in the
     /// dedup index and in their bundles' digest lists, the given tiles and the new tree head, all in one

@@ -15,7 +15,6 @@
 //! batch's transaction like everything else.
 
 use ::redb::{ReadableTable, Table, TableDefinition};
-use ashlog::merkle::Hash;
 
 use super::StorageError;
 
@@ -192,7 +191,7 @@ pub(super) fn append_statements(
     chunks: &mut Table<u64, &[u8]>,
     ends: &mut Table<u64, &[u8]>,
     first_index: u64,
-    statements: &[(Hash, std::sync::Arc<Vec<u8>>)],
+    statements: &[&[u8]],
 ) -> Result<(), StorageError> {
     let count = statement_count(ends)?;
     if count != first_index {
@@ -208,7 +207,7 @@ pub(super) fn append_statements(
         )));
     }
     let mut new_ends = Vec::with_capacity(statements.len() * 8);
-    append(chunks, statements.iter().map(|(_, b)| b.as_slice()), |e| {
+    append(chunks, statements.iter().copied(), |e| {
         new_ends.extend_from_slice(&e.to_be_bytes());
         Ok(())
     })?;
