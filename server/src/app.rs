@@ -339,7 +339,8 @@ pub fn open_storage(
     faults: Option<Arc<FaultSwitch>>,
 ) -> anyhow::Result<Arc<dyn Storage>> {
     let s = RedbStorage::open_with(&config.database, faults)
-        .with_context(|| format!("cannot open database {}", config.database.display()))?;
+        .with_context(|| format!("cannot open database {}", config.database.display()))?
+        .with_dedup_merge_every(config.sequencer.dedup_merge_every);
     Ok(Arc::new(s))
 }
 

@@ -125,6 +125,11 @@ pub struct SequencerConfig {
     /// Timeout of one request to a witness, in ms. Default 5000.
     #[serde(default = "default_witness_timeout")]
     pub witness_timeout_ms: u64,
+    /// New entries looked up in memory before they are merged, sorted, into
+    /// the dedup index: more costs memory (about 100 bytes each), fewer
+    /// costs index writes. Default 16384.
+    #[serde(default = "default_dedup_merge_every")]
+    pub dedup_merge_every: usize,
 }
 
 /// HTTP server limits.
@@ -187,6 +192,9 @@ fn default_kinds() -> Vec<String> {
 fn default_max_batch() -> usize {
     4096
 }
+fn default_dedup_merge_every() -> usize {
+    crate::storage::redb::DEFAULT_MERGE_EVERY
+}
 fn default_max_wait() -> u64 {
     2
 }
@@ -238,6 +246,7 @@ impl Default for SequencerConfig {
             checkpoint_interval_ms: default_checkpoint_interval(),
             witness_round_ms: default_round(),
             witness_timeout_ms: default_witness_timeout(),
+            dedup_merge_every: default_dedup_merge_every(),
         }
     }
 }
@@ -317,6 +326,9 @@ impl Config {
         })?;
         if self.sequencer.max_batch == 0 || self.sequencer.max_batch > 65536 {
             return Err("sequencer.max_batch must be 1..=65536".into());
+        }
+        if self.sequencer.dedup_merge_every == 0 || self.sequencer.dedup_merge_every > 1 << 20 {
+            return Err("sequencer.dedup_merge_every must be 1..=1048576".into());
         }
         if self.sequencer.max_wait_ms > 250 {
             return Err("sequencer.max_wait_ms must be at most 250".into());

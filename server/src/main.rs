@@ -73,7 +73,7 @@ enum Command {
     ///                     issuer_burst (2000), accepted_kinds (all four)
     ///   [sequencer]       max_batch (4096), max_wait_ms (2), queue_depth (65536),
     ///                     checkpoint_interval_ms (200), witness_round_ms (2000),
-    ///                     witness_timeout_ms (5000)
+    ///                     witness_timeout_ms (5000), dedup_merge_every (16384)
     ///   [http]            workers (CPUs), max_connections (8192),
     ///                     client_request_timeout_ms (5000), keep_alive_secs (30),
     ///                     max_prefer_wait_secs (30), max_bundle_streams (256)

@@ -3,7 +3,7 @@
 //! tiles and bundles, find every acknowledged entry at its index, and prove
 //! every checkpoint ever observed consistent with the latest.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context as _, anyhow, bail};
 use ashlog::checkpoint::Checkpoint;
@@ -94,6 +94,14 @@ pub fn check_log(
             .collect();
         if body != want {
             bail!("tile {} disagrees with the statements", t.path());
+        }
+    }
+    // Registration is idempotent: no statement is in the log twice, however
+    // the log was killed between a commit and its answer.
+    let mut first_at: HashMap<Hash, usize> = HashMap::with_capacity(leaves.len());
+    for (i, l) in leaves.iter().enumerate() {
+        if let Some(j) = first_at.insert(*l, i) {
+            bail!("entries 1.{j} and 1.{i} hold the same statement: DUPLICATED");
         }
     }
     let reader = TileHashReader::new(cp.size, cp.root);

@@ -93,7 +93,11 @@ pub fn run(
     opts: &CrashLoopOptions,
     mut progress: impl FnMut(&str),
 ) -> anyhow::Result<CrashLoopReport> {
-    let mut world = World::start(WorldOptions::default())?;
+    // Kills must land before, during and after merges of the dedup index,
+    // not only in the stretch between two (16,384 entries by default).
+    let mut options = WorldOptions::default();
+    options.sequencer.push("dedup_merge_every = 97".into());
+    let mut world = World::start(options)?;
     let policy = Policy::parse(&world.citizen_policy()?)?;
     let agency = Arc::new(world.agency("https://dsj.wuxi.gov.cn")?);
     let doc =

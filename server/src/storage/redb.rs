@@ -49,8 +49,9 @@ const DEDUP_INDEXED_KEY: &str = "dedup.indexed";
 /// largest write after the statement itself, and a quarter of registration
 /// throughput past 100,000 entries); sorted together, entries signed in the
 /// same stretch of time share pages, and a merge rewrites a few hundred.
-/// Memory: about 100 bytes per pending entry.
-const MERGE_EVERY: usize = 16_384;
+/// Memory: about 100 bytes per pending entry. `[sequencer]
+/// dedup_merge_every` sets it.
+pub const DEFAULT_MERGE_EVERY: usize = 16_384;
 
 /// The iat part of a dedup key, four bytes rather than eight (each byte is
 /// paid per entry): iat clamped to the unsigned 32-bit range, which holds
@@ -110,6 +111,8 @@ pub struct RedbStorage {
     legacy_dedup: std::sync::atomic::AtomicBool,
     /// Taken before `db` wherever both are.
     pending: Mutex<Pending>,
+    /// Pending entries merged into the index at once.
+    merge_every: usize,
 }
 
 impl std::fmt::Debug for RedbStorage {
@@ -195,9 +198,17 @@ impl RedbStorage {
             poisoned: std::sync::atomic::AtomicBool::new(false),
             legacy_dedup: std::sync::atomic::AtomicBool::new(false),
             pending: Mutex::new(Pending::default()),
+            merge_every: DEFAULT_MERGE_EVERY,
         };
         s.reopen()?;
         Ok(s)
+    }
+
+    /// Merges pending entries into the dedup index `n` at a time (at least
+    /// one).
+    pub fn with_dedup_merge_every(mut self, n: usize) -> Self {
+        self.merge_every = n.max(1);
+        self
     }
 
     fn pending(&self) -> Result<MutexGuard<'_, Pending>, StorageError> {
@@ -547,7 +558,7 @@ impl Storage for RedbStorage {
 
     fn append(&self, batch: &AppendBatch) -> Result<(), StorageError> {
         let mut pending = self.pending()?;
-        let merge = pending.keys.len() + batch.statements.len() >= MERGE_EVERY;
+        let merge = pending.keys.len() + batch.statements.len() >= self.merge_every;
         self.with_db(|db| {
             let tx = db.begin_write()?;
             {
@@ -937,50 +948,65 @@ mod tests {
     }
 
     /// Entries wait in memory (and, durably, in `dedup_pending`) until
-    /// MERGE_EVERY of them go into the index in one sorted pass; before,
-    /// across and after a merge, and after reopening, every entry is found
-    /// at its index and nothing else is.
+    /// enough of them go into the index in one sorted pass; before, across
+    /// and after merges, and after reopening between any two batches, every
+    /// entry is found at its index and nothing else is.
     #[test]
     fn dedup_entries_are_found_before_and_after_their_merge() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log.redb");
-        let s = RedbStorage::open(&path).unwrap();
-        let n = MERGE_EVERY as u64 + 3_000;
-        let all: Vec<EntryKey> = (0..n + 2).map(key).collect();
-        let want: Vec<Option<u64>> = (0..n + 2).map(|k| (k < n).then_some(k)).collect();
-        let part = MERGE_EVERY as u64 - 500;
-        fill(&s, &vec![3; part as usize], 700);
-        assert_eq!(s.pending().unwrap().from, 0);
+        let open = || {
+            RedbStorage::open(&path)
+                .unwrap()
+                .with_dedup_merge_every(300)
+        };
         let indexed = |s: &RedbStorage| {
             s.with_db(|db| {
                 let tx = db.begin_read()?;
                 let meta = tx.open_table(META)?;
                 let from = decode_u64(meta.get(DEDUP_INDEXED_KEY)?.unwrap().value(), "")?;
-                Ok((
-                    from,
-                    tx.open_table(DEDUP)?.len()?,
-                    tx.open_table(DEDUP_PENDING)?.len()?,
-                ))
+                let merged = tx.open_table(DEDUP)?.len()?;
+                Ok((from, merged, tx.open_table(DEDUP_PENDING)?.len()?))
             })
             .unwrap()
         };
-        assert_eq!(indexed(&s), (0, 0, part));
-        drop(s);
-        // Reopened mid-way: Pending comes back from what was committed.
-        let s = RedbStorage::open(&path).unwrap();
-        assert_eq!(s.pending().unwrap().keys.len() as u64, part);
-        fill(&s, &vec![3; (n - part) as usize], 700);
-        let (from, merged, waiting) = indexed(&s);
-        assert!(
-            from >= MERGE_EVERY as u64 && from < n,
-            "merged up to {from}"
-        );
-        assert_eq!((merged, waiting), (from, n - from));
-        assert_eq!(s.pending().unwrap().from, from);
-        assert_eq!(s.find_entries(&all).unwrap(), want);
-        drop(s);
-        let s = RedbStorage::open(&path).unwrap();
-        assert_eq!(s.find_entries(&all).unwrap(), want);
+        let mut s = open();
+        let mut size = 0u64;
+        let mut merges = 0;
+        for (round, batch) in [70usize, 70, 70, 70, 120, 1, 299, 300, 650, 5]
+            .iter()
+            .enumerate()
+        {
+            let before = indexed(&s).0;
+            fill(&s, &vec![3; *batch], *batch);
+            size += *batch as u64;
+            let (from, merged, waiting) = indexed(&s);
+            // Merged exactly when the pending entries reached 300.
+            let pending_before = (size - *batch as u64) - before;
+            if pending_before + *batch as u64 >= 300 {
+                assert_eq!(from, size, "round {round}");
+                merges += 1;
+            } else {
+                assert_eq!(from, before, "round {round}");
+            }
+            assert_eq!((merged, waiting), (from, size - from), "round {round}");
+            let all: Vec<EntryKey> = (0..size + 3).map(key).collect();
+            let want: Vec<Option<u64>> = (0..size + 3).map(|k| (k < size).then_some(k)).collect();
+            assert_eq!(s.find_entries(&all).unwrap(), want, "round {round}");
+            if round % 2 == 1 {
+                // Reopened: Pending comes back from what was committed.
+                drop(s);
+                s = open();
+                assert_eq!(s.pending().unwrap().from, from);
+                assert_eq!(s.pending().unwrap().keys.len() as u64, size - from);
+                assert_eq!(
+                    s.find_entries(&all).unwrap(),
+                    want,
+                    "round {round} reopened"
+                );
+            }
+        }
+        assert!(merges >= 4, "{merges} merges");
         // Indexed by (iat, digest): the digest under another iat is not the
         // entry (it cannot be: the digest covers the iat).
         let moved = EntryKey {
