@@ -183,6 +183,20 @@ fn decode_head(b: &[u8]) -> Result<TreeHead, StorageError> {
     })
 }
 
+/// The committed tree head in `meta` (size 0 and the empty root for a new
+/// log).
+fn stored_head(
+    meta: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<TreeHead, StorageError> {
+    match meta.get(TREE_KEY)? {
+        Some(v) => decode_head(v.value()),
+        None => Ok(TreeHead {
+            size: 0,
+            root: merkle::empty_root(),
+        }),
+    }
+}
+
 impl RedbStorage {
     /// Opens (or creates) the database file at `path`.
     pub fn open(path: &Path) -> Result<Self, StorageError> {
@@ -422,15 +436,18 @@ fn write_level0_tile(
 /// entry in its own batch: all of it is indexed.
 fn load_pending(tx: &::redb::WriteTransaction) -> Result<Pending, StorageError> {
     let mut meta = tx.open_table(META)?;
-    let size = match meta.get(TREE_KEY)? {
-        Some(v) => decode_head(v.value())?.size,
-        None => 0,
+    let size = stored_head(&meta)?.size;
+    let recorded = meta
+        .get(DEDUP_INDEXED_KEY)?
+        .map(|v| decode_u64(v.value(), DEDUP_INDEXED_KEY))
+        .transpose()?;
+    let from = match recorded {
+        Some(from) => from,
+        None => {
+            meta.insert(DEDUP_INDEXED_KEY, size.to_be_bytes().as_slice())?;
+            size
+        }
     };
-    let from = match meta.get(DEDUP_INDEXED_KEY)? {
-        Some(v) => decode_u64(v.value(), DEDUP_INDEXED_KEY)?,
-        None => size,
-    };
-    meta.insert(DEDUP_INDEXED_KEY, from.to_be_bytes().as_slice())?;
     if from > size {
         return Err(StorageError::Corrupted(format!(
             "the dedup index covers {from} entries of {size}"
@@ -453,12 +470,8 @@ fn load_pending(tx: &::redb::WriteTransaction) -> Result<Pending, StorageError> 
     let digests: Vec<Hash> = if packed::end(&stream)? >= size.saturating_mul(32) {
         packed::read(&stream, from * 32, size * 32)?
             .chunks_exact(32)
-            .map(|d| {
-                let mut h = [0u8; 32];
-                h.copy_from_slice(d);
-                Hash(h)
-            })
-            .collect()
+            .map(|d| Hash::from_slice(d).map_err(|e| StorageError::Corrupted(e.to_string())))
+            .collect::<Result<_, _>>()?
     } else {
         packed::each_statement(
             &tx.open_table(STATEMENTS)?,
@@ -510,14 +523,7 @@ impl Storage for RedbStorage {
     fn tree_head(&self) -> Result<TreeHead, StorageError> {
         self.with_db(|db| {
             let tx = db.begin_read()?;
-            let meta = tx.open_table(META)?;
-            match meta.get(TREE_KEY)? {
-                Some(v) => decode_head(v.value()),
-                None => Ok(TreeHead {
-                    size: 0,
-                    root: merkle::empty_root(),
-                }),
-            }
+            stored_head(&tx.open_table(META)?)
         })
     }
 
@@ -563,10 +569,7 @@ impl Storage for RedbStorage {
             let tx = db.begin_write()?;
             {
                 let mut meta = tx.open_table(META)?;
-                let current = match meta.get(TREE_KEY)? {
-                    Some(v) => decode_head(v.value())?.size,
-                    None => 0,
-                };
+                let current = stored_head(&meta)?.size;
                 if current != batch.first_index {
                     return Err(StorageError::Invariant(format!(
                         "batch starts at {} but the tree has {current} entries",
