@@ -3,15 +3,16 @@
 # running log, for two demos in a row on one machine: each demo is a new log under the same
 # name with new keys, and what the CLI remembers of the first must not break the second.
 #
-#   .ci/demo-commands.sh        (builds the release binaries it runs first)
+#   .ci/demo-commands.sh        (builds the binaries it runs first, in the dev profile the
+#                                README's two commands and the rest of CI share)
 #
 # Every command must exit 0. Uses a scratch directory and a scratch XDG_STATE_HOME, so it
 # touches nothing of the user's.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="$root/target/release"
-(cd "$root" && cargo build --release -p ashlog-server -p ashlog --quiet)
+bin="$root/target/debug"
+(cd "$root" && cargo build -p ashlog-demo -p ashlog-cli --quiet)
 scratch="$(mktemp -d)"
 demo_pid=""
 cleanup() {
@@ -24,7 +25,7 @@ cd "$scratch"
 
 for run in 1 2; do
     out="$scratch/demo-$run.out"
-    "$bin/ashlog-server" demo --dir "demo-$run" >"$out" 2>&1 &
+    "$bin/ashlog-demo" --dir "demo-$run" >"$out" 2>&1 &
     demo_pid=$!
     for _ in $(seq 1 600); do
         grep -q "press Ctrl-C to stop" "$out" && break

@@ -1,6 +1,6 @@
 //! C2SP note verifier keys (`name+hex8+base64`), as policies carry them.
 #![no_main]
-use ashlog::note::VerifierKey;
+use ashlog::vkey::VerifierKey;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use ashlog::chain::TrustAnchors;
 use ashlog::keys::Ed25519SigningKey;
-use ashlog::note::VerifierKey;
+use ashlog::vkey::VerifierKey;
 use ashlog::policy::Policy;
 use ashlog_witness::{MemoryStore, WitnessState, WitnessStore};
 

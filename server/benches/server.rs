@@ -29,7 +29,7 @@ use ashlog::receipt::{self, ReceiptHeader};
 use ashlog::schema::{Document, Kind, fixtures};
 use ashlog::statement::{SignerId, StatementHeader};
 use ashlog_server::checkpointer::{self, LogKeys};
-use ashlog_server::integrate::{Edge, integrate};
+use ashlog_server::integrate::{Edge, integrate, into_batch};
 use ashlog_server::metrics::Metrics;
 use ashlog_server::proofs;
 use ashlog_server::registration::{Registrar, RegistrationSettings};
@@ -173,7 +173,7 @@ fn receipts(c: &mut Criterion) {
                 (key, Arc::new(h.0.to_vec()))
             })
             .collect();
-        let (append, next) = integrate(&edge, &batch).into_batch(start, statements);
+        let (append, next) = into_batch(integrate(&edge, &batch), start, statements);
         storage.append(&append).unwrap();
         edge = next;
     }

@@ -29,9 +29,10 @@ use std::time::{Duration, Instant};
 use ashlog::checkpoint::Checkpoint;
 use ashlog::keys::{Ed25519SigningKey, P256SigningKey};
 use ashlog::merkle::{self, Hash};
-use ashlog::note::{Note, NoteSignature, NoteSigner, VerifierKey};
+use ashlog::note::{Note, NoteSignature};
 use ashlog::policy::Policy;
 use ashlog::receipt::{self, ReceiptHeader};
+use ashlog::vkey::{NoteSigner, VerifierKey};
 use tokio::sync::{mpsc, watch};
 
 use crate::metrics::Metrics;

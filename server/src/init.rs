@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
 use ashlog::chain::TrustAnchors;
-use ashlog::keys::{Ed25519SigningKey, P256SigningKey, write_file_atomic, write_secret_file};
+use ashlog::durable::{write_file_atomic, write_secret_file};
+use ashlog::keys::{Ed25519SigningKey, P256SigningKey};
 
 use crate::app;
 use crate::config::Config;

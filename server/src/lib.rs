@@ -15,7 +15,6 @@ pub mod app;
 pub mod bundle;
 pub mod checkpointer;
 pub mod config;
-pub mod demo;
 pub mod http;
 pub mod init;
 pub mod integrate;

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use ashlog_server::config::Config;
-use ashlog_server::{app, demo, init};
+use ashlog_server::{app, init};
 
 // glibc's allocator spent about 8 % of the log's CPU under registration load
 // (many small, short-lived allocations per request across worker threads).
@@ -128,27 +128,6 @@ enum Command {
         #[arg(required = true)]
         pems: Vec<PathBuf>,
     },
-    /// Tell the whole story on 127.0.0.1: a throw-away log, an agency CA,
-    /// three witnesses (a notary office, an audit firm, a university,
-    /// quorum 2), the 2023 Wuxi destruction, the takedown of 40+ pandemic
-    /// apps, the notary's endorsement and a later correction; then verify
-    /// one offline and print the commands to check the rest yourself.
-    ///
-    /// Example:
-    ///   cargo run --release -p ashlog-server -- demo
-    #[command(verbatim_doc_comment)]
-    Demo {
-        /// Directory for the demo's files (default: a new ashlog-demo-* in the
-        /// current directory).
-        #[arg(long)]
-        dir: Option<PathBuf>,
-        /// Port of the log (default: any free port).
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-        /// Stop after the story instead of serving until Ctrl-C.
-        #[arg(long)]
-        exit: bool,
-    },
 }
 
 fn init_tracing(default: &str) {
@@ -231,20 +210,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Demo { dir, port, exit } => demo::run(dir, port, exit).await,
     }
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    // The demo tells a story on stdout; its servers' routine logs would
-    // drown it (ASHLOG_LOG=info brings them back).
-    init_tracing(if matches!(cli.command, Command::Demo { .. }) {
-        "warn"
-    } else {
-        "info"
-    });
+    init_tracing("info");
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

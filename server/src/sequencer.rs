@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use ashlog::merkle::{self, Hash};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::integrate::{Edge, integrate};
+use crate::integrate::{Edge, integrate, into_batch, load_edge};
 use crate::metrics::Metrics;
 use crate::storage::{EntryKey, Storage, StorageError, TreeHead};
 
@@ -120,7 +120,7 @@ pub fn start(
     StorageError,
 > {
     let head = storage.tree_head()?;
-    let edge = Edge::load(storage.as_ref(), head.size)?;
+    let edge = load_edge(storage.as_ref(), head.size)?;
     if edge.root() != head.root {
         return Err(StorageError::Corrupted(format!(
             "tiles give root {} but the stored tree head says {} at size {}",
@@ -223,7 +223,7 @@ fn fail_all(replies: impl IntoIterator<Item = Reply>, e: &StorageError) {
 fn recover(storage: &dyn Storage, head_tx: &watch::Sender<TreeHead>) -> Result<Edge, StorageError> {
     storage.recover()?;
     let head = storage.tree_head()?;
-    let edge = Edge::load(storage, head.size)?;
+    let edge = load_edge(storage, head.size)?;
     if edge.root() != head.root {
         return Err(StorageError::Corrupted(
             "tree head and tiles disagree after recovery".into(),
@@ -291,7 +291,7 @@ fn commit_batch(
     }
     let out = integrate(edge, &new_leaves);
     let root = out.root;
-    let (append, new_edge) = out.into_batch(edge.size, statements);
+    let (append, new_edge) = into_batch(out, edge.size, statements);
     metrics.batch_sizes.observe(new_leaves.len() as f64);
     if let Err(e) = storage.append(&append) {
         let back = replies.into_iter().chain(pending).map(|(r, _)| r).collect();

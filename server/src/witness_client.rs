@@ -7,7 +7,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ashlog::note::{NoteSignature, VerifierKey};
+use ashlog::add_checkpoint::{self, MAX_RESPONSE_BYTES};
+use ashlog::note::NoteSignature;
+use ashlog::vkey::VerifierKey;
 use tokio::sync::{mpsc, watch};
 
 use crate::checkpointer::{Cosigned, Signed};
@@ -15,8 +17,6 @@ use crate::metrics::Metrics;
 use crate::proofs;
 use crate::storage::{MetaKey, Storage};
 
-/// Largest response accepted from a witness: a few signature lines.
-const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 /// 409 round trips tolerated for one checkpoint before backing off.
 const MAX_CONFLICTS: usize = 3;
 
@@ -46,6 +46,7 @@ pub struct WitnessWorker {
     pub metrics: Arc<Metrics>,
 }
 
+#[derive(Debug, PartialEq, Eq)]
 enum Outcome {
     Cosigned(Vec<NoteSignature>),
     Conflict(u64),
@@ -154,14 +155,7 @@ impl WitnessWorker {
                     .map_err(|e| e.to_string())?
                     .map_err(|e| format!("cannot build consistency proof: {e}"))?
             };
-            let mut body = format!("old {old}\n");
-            for h in &proof {
-                body.push_str(&h.to_base64());
-                body.push('\n');
-            }
-            body.push('\n');
-            let mut bytes = body.into_bytes();
-            bytes.extend_from_slice(&s.note.to_bytes());
+            let bytes = add_checkpoint::format_request(old, &proof, &s.note.to_bytes());
             let started = Instant::now();
             match self.send(bytes, s).await? {
                 Outcome::Cosigned(lines) => {
@@ -199,50 +193,63 @@ impl WitnessWorker {
         if resp.content_length().unwrap_or(0) > MAX_RESPONSE_BYTES as u64 {
             return Err(format!("{status}: response too large"));
         }
-        let text = resp.text().await.map_err(|e| e.to_string())?;
-        if text.len() > MAX_RESPONSE_BYTES {
-            return Err(format!("{status}: response too large"));
+        let body = resp.bytes().await.map_err(|e| e.to_string())?;
+        let outcome = interpret(status.as_u16(), &body, &self.key, s.note.text());
+        if status.as_u16() == 422 {
+            tracing::error!(witness = %self.name, size = s.checkpoint.size, body = %String::from_utf8_lossy(&body).chars().take(200).collect::<String>(), "witness refused our checkpoint as INCONSISTENT with what it holds");
         }
-        match status.as_u16() {
-            200 => {
-                let text_signed = s.note.text();
-                let mut lines = Vec::new();
-                for line in text.lines().filter(|l| !l.is_empty()) {
-                    let Ok(sig) = NoteSignature::parse_line(line) else {
-                        return Err("witness returned a malformed signature line".into());
-                    };
-                    // Lines by other keys (e.g. a witness's second key type)
-                    // are ignored, as a note verifier would.
-                    if sig.name != self.key.name() || sig.key_id != self.key.key_id() {
-                        continue;
-                    }
-                    self.key
-                        .verify(text_signed, &sig.sig)
-                        .map_err(|e| format!("witness returned an invalid cosignature: {e}"))?;
-                    lines.push(sig);
-                }
-                if lines.is_empty() {
-                    return Err("witness returned no cosignature by its configured key".into());
-                }
-                Ok(Outcome::Cosigned(lines))
+        outcome
+    }
+}
+
+/// What a witness's answer to `add-checkpoint` means, decided without the
+/// network: 200 with at least one valid cosignature line by `key` over
+/// `signed_text` (lines by other keys are ignored, as a note verifier
+/// would; an invalid one by `key` fails the answer), 409 with the size the
+/// witness holds, anything else an error that quotes the status and the
+/// start of the body.
+fn interpret(
+    status: u16,
+    body: &[u8],
+    key: &VerifierKey,
+    signed_text: &str,
+) -> Result<Outcome, String> {
+    if body.len() > MAX_RESPONSE_BYTES {
+        return Err(format!("{status}: response too large"));
+    }
+    match status {
+        200 => {
+            let all = add_checkpoint::parse_cosignatures(body)
+                .map_err(|e| format!("witness returned {e}"))?;
+            let mut lines = Vec::new();
+            for sig in all.into_iter().filter(|sig| sig.is_by(key)) {
+                key.verify(signed_text, &sig.sig)
+                    .map_err(|e| format!("witness returned an invalid cosignature: {e}"))?;
+                lines.push(sig);
             }
-            409 => {
-                let size = text.trim_end_matches('\n').parse::<u64>().map_err(|_| {
-                    format!(
-                        "409 with unparsable size {:?}",
-                        text.chars().take(40).collect::<String>()
-                    )
-                })?;
-                Ok(Outcome::Conflict(size))
+            if lines.is_empty() {
+                return Err("witness returned no cosignature by its configured key".into());
             }
-            422 => {
-                tracing::error!(witness = %self.name, size = s.checkpoint.size, body = %text.chars().take(200).collect::<String>(), "witness refused our checkpoint as INCONSISTENT with what it holds");
-                Err(format!("422: {}", text.trim()))
-            }
-            code => Err(format!(
-                "{code}: {}",
-                text.trim().chars().take(200).collect::<String>()
-            )),
+            Ok(Outcome::Cosigned(lines))
         }
+        409 => add_checkpoint::parse_size(body)
+            .map(Outcome::Conflict)
+            .map_err(|e| {
+                format!(
+                    "409 with unparsable size {:?}: {e}",
+                    String::from_utf8_lossy(body)
+                        .chars()
+                        .take(40)
+                        .collect::<String>()
+                )
+            }),
+        code => Err(format!(
+            "{code}: {}",
+            String::from_utf8_lossy(body)
+                .trim()
+                .chars()
+                .take(200)
+                .collect::<String>()
+        )),
     }
 }

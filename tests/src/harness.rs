@@ -55,7 +55,7 @@ fn ensure_built() -> anyhow::Result<()> {
                 "-p",
                 "ashlog-witness",
                 "-p",
-                "ashlog",
+                "ashlog-cli",
             ])
             .arg("--bins");
         if bin_dir().ends_with("release") {

@@ -12,11 +12,12 @@ use std::time::Duration;
 
 use ashlog::keys::{Ed25519SigningKey, P256SigningKey};
 use ashlog::merkle::{self, Hash};
-use ashlog::note::{Note, NoteSigner, VerifierKey};
+use ashlog::note::Note;
 use ashlog::pki::to_pem;
 use ashlog::receipt::Receipt;
 use ashlog::schema::{Document, fixtures};
 use ashlog::statement::SignedStatement;
+use ashlog::vkey::{NoteSigner, VerifierKey};
 use ashlog_tests::client;
 use ashlog_tests::harness::bin;
 use ashlog_tests::world::{Agency, ORIGIN, PUBLISH_TIMEOUT, World, WorldOptions, now};

@@ -28,12 +28,13 @@ use ashlog::chain::{CertChain, TrustAnchors};
 use ashlog::checkpoint::Checkpoint;
 use ashlog::keys::{Ed25519SigningKey, P256SigningKey};
 use ashlog::merkle::{self, Hash};
-use ashlog::note::{Note, NoteSigner};
+use ashlog::note::Note;
 use ashlog::pki::{Authority, Name};
 use ashlog::policy::Policy;
 use ashlog::receipt::{self, ReceiptHeader};
 use ashlog::schema::{Document, Kind, Statement, fixtures};
 use ashlog::statement::{SignedStatement, SignerId, StatementHeader};
+use ashlog::vkey::NoteSigner;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const BACKEND: &str = if cfg!(feature = "fast-verify") {

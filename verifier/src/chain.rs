@@ -14,7 +14,7 @@
 //! - every issuer in the chain has basicConstraints `cA=true`, keyUsage
 //!   `keyCertSign` if it has a keyUsage at all, and its `pathLenConstraint`
 //!   (and the anchor's) is respected, not counting self-issued certificates;
-//! - every signature verifies, with the algorithms of [`crate::keys`]:
+//! - every signature verifies, with the algorithms of `chain/key.rs`:
 //!   ECDSA P-256/SHA-256, P-384/SHA-384 and Ed25519;
 //! - the leaf is not a CA, has keyUsage `digitalSignature`, and holds a P-256
 //!   key (statements are ES256);
@@ -43,6 +43,7 @@
 
 mod cert;
 mod error;
+mod key;
 mod pem;
 
 use std::fmt;
@@ -54,6 +55,7 @@ use crate::keys::PublicKey;
 use cert::{Cert, dn_string, role_in_chain};
 use error::ext_name;
 pub use error::{CertRole, ChainError};
+use key::CertKey;
 
 /// Most certificates accepted in one x5chain (leaf + intermediates [+ root]).
 ///
@@ -77,7 +79,7 @@ pub const MAX_CERT_BYTES: usize = 16 * 1024;
 pub struct Anchor {
     der: Vec<u8>,
     cert: Cert,
-    key: PublicKey,
+    key: CertKey,
     sha256: [u8; 32],
 }
 
@@ -176,7 +178,7 @@ impl TrustAnchors {
                 ext_name(oid)
             )));
         }
-        let key = PublicKey::from_spki_der(&cert.spki).map_err(|e| why(&e.to_string()))?;
+        let key = CertKey::from_spki_der(&cert.spki).map_err(|e| why(&e.to_string()))?;
         let sha256 = Sha256::digest(&der).into();
         self.anchors.push(Anchor {
             der,
@@ -228,6 +230,37 @@ impl fmt::Debug for CertChain {
             )
             .field("fingerprint", &hex::encode(self.fingerprint))
             .finish()
+    }
+}
+
+/// The leaf certificate of a parsed [`CertChain`] (see [`CertChain::leaf`]).
+#[derive(Clone, Copy)]
+pub struct LeafCert<'a>(&'a Cert);
+
+impl LeafCert<'_> {
+    /// Its subject, RFC 4514 style, as verification reports it.
+    pub fn subject(&self) -> String {
+        self.0.subject()
+    }
+
+    /// Its SubjectPublicKeyInfo, DER.
+    pub fn spki_der(&self) -> &[u8] {
+        &self.0.spki
+    }
+
+    /// Its URI subject alternative names (an agency's `iss` must be one).
+    pub fn uri_sans(&self) -> &[String] {
+        &self.0.uri_sans
+    }
+
+    /// notBefore, unix seconds.
+    pub fn not_before(&self) -> i64 {
+        self.0.not_before
+    }
+
+    /// notAfter, unix seconds.
+    pub fn not_after(&self) -> i64 {
+        self.0.not_after
     }
 }
 
@@ -288,6 +321,13 @@ impl CertChain {
     /// The certificates, DER, leaf first, exactly as given.
     pub fn ders(&self) -> &[Vec<u8>] {
         &self.ders
+    }
+
+    /// The leaf certificate, as parsed (nothing validated): what an agency
+    /// checks before it signs with the chain.
+    pub fn leaf(&self) -> LeafCert<'_> {
+        // from_der_list refuses an empty chain.
+        LeafCert(&self.certs[0])
     }
 
     /// SHA-256 over the concatenation of (u32 BE length || DER) of every
@@ -362,7 +402,7 @@ impl CertChain {
             if i + 1 < path_end {
                 let issuer = &self.certs[i + 1];
                 check_names(cert, i, &issuer.subject_raw)?;
-                let key = PublicKey::from_spki_der(&issuer.spki).map_err(|e| {
+                let key = CertKey::from_spki_der(&issuer.spki).map_err(|e| {
                     ChainError::UnsupportedAlgorithm {
                         cert_index: i + 1,
                         role: CertRole::Intermediate,
@@ -414,15 +454,15 @@ fn leaf_key(leaf: &Cert) -> Result<PublicKey, ChainError> {
         subject: leaf.subject(),
         alg,
     };
-    let key = PublicKey::from_spki_der(&leaf.spki)
+    let key = CertKey::from_spki_der(&leaf.spki)
         .map_err(|e| unsupported(format!("its public key ({e})")))?;
-    if key.as_p256().is_none() {
-        return Err(unsupported(format!(
+    match key {
+        CertKey::Core(k) if k.as_p256().is_some() => Ok(k),
+        other => Err(unsupported(format!(
             "a {} key for signing statements (they are ES256, which needs P-256)",
-            key.algorithm_name()
-        )));
+            other.algorithm_name()
+        ))),
     }
-    Ok(key)
 }
 
 /// The constraints on a certificate acting as an issuer, `below`

@@ -8,7 +8,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::tile::parse_canonical;
+use crate::decimal::parse as parse_canonical;
 
 /// The only shard that exists today.
 pub const CURRENT_SHARD: u32 = 1;

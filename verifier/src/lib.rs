@@ -81,9 +81,11 @@
 //!
 //! In scope: parsing, formatting, signing and verifying every ashlog format;
 //! computing proofs from tiles a log serves and checking those tiles before
-//! use. Out of scope: networking (the `ashlog` binary adds an HTTP client
-//! behind the `cli` feature), storage, and deciding whom to trust: the policy
-//! and the roots are the reader's choice.
+//! use. The log-format half (trees, tiles, notes, checkpoints, witnessing)
+//! is the `ashlog-tlog` crate, re-exported here. Out of scope: networking
+//! (the `ashlog` binary, crate `ashlog-cli`, adds an HTTP client), storage,
+//! and deciding whom to trust: the policy and the roots are the reader's
+//! choice.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -91,21 +93,20 @@
 
 pub mod cbor;
 pub mod chain;
-pub mod checkpoint;
-pub mod cosignature;
 pub mod entry;
-pub mod keys;
-pub mod merkle;
-pub mod note;
 #[cfg(feature = "pki")]
 pub mod pki;
-pub mod policy;
 pub mod receipt;
-pub mod report;
 pub mod schema;
 pub mod statement;
 #[cfg(any(test, feature = "test-pki"))]
 pub mod test_pki;
-pub mod tile;
-pub mod tlog_proof;
 pub mod verify;
+
+// The log-format core, re-exported so that `ashlog::merkle` and friends are
+// one import away for a verifier; the witness depends on `ashlog_tlog`
+// alone.
+pub use ashlog_tlog::{
+    add_checkpoint, checkpoint, cosignature, decimal, durable, integrate, keys, merkle, note,
+    policy, tile, tlog_proof, vkey,
+};

@@ -19,10 +19,11 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::SystemTime;
 
-use ashlog::checkpoint::Checkpoint;
-use ashlog::keys::Ed25519SigningKey;
-use ashlog::merkle::{self, Hash};
-use ashlog::note::{Note, NoteSigner};
+use ashlog_tlog::checkpoint::Checkpoint;
+use ashlog_tlog::keys::Ed25519SigningKey;
+use ashlog_tlog::merkle::{self, Hash};
+use ashlog_tlog::note::Note;
+use ashlog_tlog::vkey::NoteSigner;
 use ashlog_witness::{MemoryStore, RedbStore, WitnessState, WitnessStore};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
@@ -76,14 +77,7 @@ fn request(signer: &NoteSigner, old: u64, new: u64) -> (Vec<u8>, Vec<u8>) {
         Ok::<_, ()>(ns.iter().map(node).collect())
     })
     .unwrap();
-    let mut body = format!("old {old}\n");
-    for h in proof {
-        body.push_str(&h.to_base64());
-        body.push('\n');
-    }
-    body.push('\n');
-    let mut body = body.into_bytes();
-    body.extend_from_slice(&note_of(new));
+    let body = ashlog_tlog::add_checkpoint::format_request(old, &proof, &note_of(new));
     (note_of(old), body)
 }
 

@@ -42,10 +42,12 @@
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use ashlog::checkpoint::{Checkpoint, CheckpointError};
-use ashlog::keys::Ed25519SigningKey;
-use ashlog::merkle::{Hash, MAX_PROOF_HASHES, ProofError, empty_root, verify_consistency};
-use ashlog::note::{Note, NoteSignature, NoteSigner, VerifierKey};
+use ashlog_tlog::add_checkpoint::{self, AddCheckpointRequest, WireError};
+use ashlog_tlog::checkpoint::Checkpoint;
+use ashlog_tlog::keys::Ed25519SigningKey;
+use ashlog_tlog::merkle::{Hash, ProofError, empty_root, verify_consistency};
+use ashlog_tlog::note::{Note, NoteSignature};
+use ashlog_tlog::vkey::{NoteSigner, VerifierKey};
 use sha2::{Digest as _, Sha256};
 use tracing::{debug, error, info, warn};
 
@@ -53,12 +55,9 @@ use crate::evidence::{Evidence, EvidenceKind, MAX_EVIDENCE_PER_ORIGIN};
 use crate::metrics::Metrics;
 use crate::store::{StoreError, Swap, WitnessStore};
 
-/// Largest add-checkpoint request body, in bytes (Sunlight's cap). A request
-/// is 63 proof lines of 45 bytes (under 3 KiB) plus a checkpoint note: with
-/// Ed25519 and P-256 lines of about 100 to 150 bytes, even the 100 signature
-/// lines a note may carry fit, and so do about 35 ML-DSA-44 cosignatures
-/// (3.3 KB each) should a log forward other witnesses' lines.
-pub const MAX_BODY_BYTES: usize = 128 * 1024;
+/// Largest add-checkpoint request body, in bytes: the wire format's cap
+/// (its doc gives the derivation).
+pub const MAX_BODY_BYTES: usize = add_checkpoint::MAX_REQUEST_BYTES;
 
 /// How often one request re-runs its checks and signature when concurrent
 /// re-submissions of the size it extends keep winning the compare-and-swap.
@@ -167,92 +166,17 @@ impl AddError {
     }
 }
 
-/// A parsed add-checkpoint request.
-#[derive(Clone, Debug)]
-pub struct AddRequest {
-    /// The size the log believes the witness holds.
-    pub old: u64,
-    /// Consistency proof from `old` to the checkpoint's size.
-    pub proof: Vec<Hash>,
-    /// The checkpoint note as received (not yet verified).
-    pub note: Note,
-    /// The note's bytes as received.
-    pub note_bytes: Vec<u8>,
-    /// The parsed checkpoint body.
-    pub checkpoint: Checkpoint,
-}
+/// A parsed add-checkpoint request (the wire format's).
+pub type AddRequest = AddCheckpointRequest;
 
-/// Parses a request body. Ok means syntax only: nothing is verified yet.
+/// Parses a request body with the wire format's parser. Ok means syntax
+/// only: nothing is verified yet.
 pub fn parse_request(body: &[u8]) -> Result<AddRequest, AddError> {
-    if body.len() > MAX_BODY_BYTES {
-        return Err(AddError::BodyTooLarge {
-            limit: MAX_BODY_BYTES,
-        });
-    }
-    let split = body
-        .windows(2)
-        .position(|w| w == b"\n\n")
-        .ok_or(AddError::Malformed(
-            "no blank line between the `old` and proof lines and the checkpoint",
-        ))?;
-    let head = std::str::from_utf8(&body[..split])
-        .map_err(|_| AddError::Malformed("the `old` and proof lines are not UTF-8"))?;
-    let note_bytes = &body[split + 2..];
-    let mut lines = head.split('\n');
-    let old = lines
-        .next()
-        .and_then(|l| l.strip_prefix("old "))
-        .and_then(parse_canonical)
-        .ok_or(AddError::Malformed(
-            "the first line must be `old <size>` in canonical decimal (no sign, no leading zeros)",
-        ))?;
-    let proof_lines: Vec<&str> = lines.collect();
-    if proof_lines.len() > MAX_PROOF_HASHES {
-        return Err(AddError::Malformed(
-            "more than 63 proof lines (no tree whose size fits in 64 bits needs more)",
-        ));
-    }
-    let mut proof = Vec::with_capacity(proof_lines.len());
-    for line in proof_lines {
-        let h = Hash::from_base64(line)
-            .ok()
-            // One hash, one spelling: refuse non-canonical base64 too.
-            .filter(|h| h.to_base64() == line)
-            .ok_or(AddError::Malformed(
-                "a proof line is not the standard base64 of 32 bytes",
-            ))?;
-        proof.push(h);
-    }
-    let note = Note::parse(note_bytes)
-        .map_err(|_| AddError::Malformed("the checkpoint is not a well-formed signed note"))?;
-    let checkpoint = Checkpoint::parse(note.text()).map_err(|e| match e {
-        CheckpointError::ExtensionLines => AddError::Malformed(
-            "the checkpoint has extension lines, which this witness does not cosign",
-        ),
-        _ => AddError::Malformed(
-            "the checkpoint is not three lines of origin, canonical decimal size and base64 root",
-        ),
-    })?;
-    Ok(AddRequest {
-        old,
-        proof,
-        note,
-        note_bytes: note_bytes.to_vec(),
-        checkpoint,
+    AddCheckpointRequest::parse(body).map_err(|e| match e {
+        WireError::TooLarge { limit } => AddError::BodyTooLarge { limit },
+        WireError::Malformed(why) => AddError::Malformed(why),
+        _ => AddError::Malformed("the request does not parse"),
     })
-}
-
-/// Decimal without sign, leading zeros or other decoration ("0" is fine):
-/// one number, one spelling, as the spec asks (`old 01` and `old +1` are
-/// refused). Local copy of the verifier's crate-private helper.
-fn parse_canonical(s: &str) -> Option<u64> {
-    if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    if s.len() > 1 && s.starts_with('0') {
-        return None;
-    }
-    s.parse().ok()
 }
 
 /// What a successful add-checkpoint produced.
@@ -269,8 +193,8 @@ pub struct AddOutcome {
 
 impl AddOutcome {
     /// The response body: the cosignature line(s).
-    pub fn response_body(&self) -> String {
-        self.cosignature.to_line()
+    pub fn response_body(&self) -> Vec<u8> {
+        add_checkpoint::format_cosignatures(std::slice::from_ref(&self.cosignature))
     }
 }
 
@@ -537,7 +461,7 @@ fn add_checkpoint(
             "the checkpoint is not in canonical form",
         ));
     }
-    let internal = |e: ashlog::note::NoteError| AddError::Internal(format!("signing: {e}"));
+    let internal = |e: ashlog_tlog::note::NoteError| AddError::Internal(format!("signing: {e}"));
     let mut base = Note::new(&text).map_err(internal)?;
     let mut kept: Vec<(&str, u32)> = Vec::new();
     for sig in req.note.signatures() {

@@ -24,8 +24,10 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use ashlog::keys::{Ed25519SigningKey, write_file_atomic, write_secret_file};
-use ashlog::note::{SigType, VerifierKey, check_key_name};
+use ashlog_tlog::durable::{write_file_atomic, write_secret_file};
+use ashlog_tlog::keys::Ed25519SigningKey;
+use ashlog_tlog::note::{SigType, check_key_name};
+use ashlog_tlog::vkey::VerifierKey;
 use serde::{Deserialize, Serialize};
 
 /// File name of the config that [`init`] writes and `--dir` looks for.
@@ -511,8 +513,8 @@ pub fn add_log(dir_or_config: &Path, origin: &str, vkeys: &[String]) -> Result<(
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use ashlog::keys::P256SigningKey;
-    use ashlog::note::NoteSigner;
+    use ashlog_tlog::keys::P256SigningKey;
+    use ashlog_tlog::vkey::NoteSigner;
 
     fn ed_vkey(name: &str) -> String {
         NoteSigner::Ed25519 {

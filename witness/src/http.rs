@@ -30,6 +30,7 @@ use actix_web::error::PayloadError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{App, FromRequest, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
+use ashlog_tlog::add_checkpoint;
 use tracing::{error, info, warn};
 
 use crate::add_checkpoint::{
@@ -39,7 +40,7 @@ use crate::config::{Config, ConfigError, KeyFileError};
 use crate::store::{RedbStore, StoreError};
 
 /// Content type of a 409 body (tlog-witness).
-pub const TLOG_SIZE_CONTENT_TYPE: &str = "text/x.tlog.size";
+pub const TLOG_SIZE_CONTENT_TYPE: &str = add_checkpoint::SIZE_CONTENT_TYPE;
 const TEXT: &str = "text/plain; charset=utf-8";
 
 impl ResponseError for AddError {
@@ -66,7 +67,7 @@ impl ResponseError for AddError {
             AddError::StaleOld { held, .. } => {
                 return HttpResponse::build(status)
                     .insert_header((CONTENT_TYPE, TLOG_SIZE_CONTENT_TYPE))
-                    .body(format!("{held}\n"));
+                    .body(add_checkpoint::format_size(*held));
             }
             // Internal details stay in the witness's log.
             AddError::Storage(_) | AddError::Internal(_) => {
@@ -396,8 +397,9 @@ mod tests {
     use crate::test_log::{KeyKind, TestLog, witness_with_store};
     use actix_web::body::to_bytes;
     use actix_web::test::{TestRequest, call_service, init_service};
-    use ashlog::keys::Ed25519SigningKey;
-    use ashlog::note::{Note, NoteSignature, VerifierKey};
+    use ashlog_tlog::keys::Ed25519SigningKey;
+    use ashlog_tlog::note::{Note, NoteSignature};
+    use ashlog_tlog::vkey::VerifierKey;
 
     const ORIGIN: &str = "log.example.org/ashlog/1";
 
@@ -454,7 +456,7 @@ mod tests {
                 TestLog {
                     origin: ORIGIN.into(),
                     signer: crate::test_log::signer(KeyKind::P256, ORIGIN),
-                    leaves: log.leaves.clone(),
+                    tree: log.tree.clone(),
                 }
                 .body(5, 9),
                 StatusCode::FORBIDDEN,

@@ -5,9 +5,12 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ashlog::keys::{Ed25519SigningKey, P256SigningKey};
-use ashlog::merkle::{self, Hash, NodeId};
-use ashlog::note::{Note, NoteSigner, VerifierKey};
+use ashlog_tlog::add_checkpoint::format_request;
+use ashlog_tlog::keys::{Ed25519SigningKey, P256SigningKey};
+use ashlog_tlog::merkle::Hash;
+use ashlog_tlog::note::Note;
+use ashlog_tlog::testing::TestTree;
+use ashlog_tlog::vkey::{NoteSigner, VerifierKey};
 
 use crate::add_checkpoint::WitnessState;
 use crate::store::{MemoryStore, RedbStore, WitnessStore};
@@ -31,7 +34,7 @@ pub(crate) fn t0() -> SystemTime {
 pub(crate) struct TestLog {
     pub(crate) origin: String,
     pub(crate) signer: NoteSigner,
-    pub(crate) leaves: Vec<Hash>,
+    pub(crate) tree: TestTree,
 }
 
 pub(crate) fn signer(kind: KeyKind, name: &str) -> NoteSigner {
@@ -50,13 +53,10 @@ pub(crate) fn signer(kind: KeyKind, name: &str) -> NoteSigner {
 impl TestLog {
     /// A log of `n` leaves; `salt` makes different trees of the same sizes.
     pub(crate) fn new(kind: KeyKind, origin: &str, n: u64, salt: &str) -> TestLog {
-        let leaves = (0..n)
-            .map(|i| merkle::leaf_hash(format!("{salt}{i}").as_bytes()))
-            .collect();
         TestLog {
             origin: origin.into(),
             signer: signer(kind, origin),
-            leaves,
+            tree: TestTree::salted(n, salt),
         }
     }
 
@@ -65,9 +65,7 @@ impl TestLog {
         TestLog {
             origin: self.origin.clone(),
             signer: self.signer.clone(),
-            leaves: (0..n)
-                .map(|i| merkle::leaf_hash(format!("{salt}{i}").as_bytes()))
-                .collect(),
+            tree: TestTree::salted(n, salt),
         }
     }
 
@@ -76,7 +74,7 @@ impl TestLog {
     }
 
     pub(crate) fn root(&self, size: u64) -> Hash {
-        merkle::root(&self.leaves[..size as usize])
+        self.tree.root(size)
     }
 
     pub(crate) fn text(&self, size: u64) -> String {
@@ -95,35 +93,15 @@ impl TestLog {
         String::from_utf8(n.to_bytes()).unwrap()
     }
 
-    fn node(&self, id: NodeId) -> Hash {
-        let start = (id.index << id.level) as usize;
-        let end = start + (1usize << id.level);
-        merkle::root(&self.leaves[start..end])
-    }
-
     /// The consistency proof from `old` to `new` (empty when old is 0 or
     /// equal to new).
     pub(crate) fn proof(&self, old: u64, new: u64) -> Vec<Hash> {
-        if old == 0 || old == new {
-            return Vec::new();
-        }
-        let steps = merkle::consistency_steps(old, new).unwrap();
-        merkle::assemble_proof(&steps, |nodes| {
-            Ok::<_, ()>(nodes.iter().map(|n| self.node(*n)).collect())
-        })
-        .unwrap()
+        self.tree.consistency_proof(old, new)
     }
 
     /// An add-checkpoint body with an explicit proof and note.
     pub(crate) fn body_with(old: u64, proof: &[Hash], note: &str) -> Vec<u8> {
-        let mut s = format!("old {old}\n");
-        for h in proof {
-            s.push_str(&h.to_base64());
-            s.push('\n');
-        }
-        s.push('\n');
-        s.push_str(note);
-        s.into_bytes()
+        format_request(old, proof, note.as_bytes())
     }
 
     /// The honest body from `old` to `new`.

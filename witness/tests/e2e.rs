@@ -12,65 +12,22 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use ashlog::checkpoint::Checkpoint;
-use ashlog::keys::{Ed25519SigningKey, P256SigningKey};
-use ashlog::merkle::{self, Hash, NodeId};
-use ashlog::note::{Note, NoteSignature, NoteSigner, VerifierKey};
+use ashlog_tlog::add_checkpoint::format_request;
+use ashlog_tlog::checkpoint::Checkpoint;
+use ashlog_tlog::keys::{Ed25519SigningKey, P256SigningKey};
+use ashlog_tlog::merkle::{self, Hash};
+use ashlog_tlog::note::{Note, NoteSignature};
+use ashlog_tlog::testing::TestTree;
+use ashlog_tlog::vkey::{NoteSigner, VerifierKey};
 use sha2::{Digest as _, Sha256};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ashlog-witness");
 const ORIGIN: &str = "log.example.org/ashlog/1";
 
 // ---------------------------------------------------------------------------
-// A log: a tree with every perfect subtree precomputed, so roots and
-// consistency proofs of any size cost O(log n).
+// A log: the library's test tree, signed like ashlog signs.
 
-struct Tree {
-    /// levels[l][i] = root of the perfect subtree of 2^l leaves at i * 2^l.
-    levels: Vec<Vec<Hash>>,
-}
-
-impl Tree {
-    fn new(n: usize, salt: &str) -> Tree {
-        let mut levels = vec![
-            (0..n)
-                .map(|i| merkle::leaf_hash(format!("{salt}{i}").as_bytes()))
-                .collect::<Vec<_>>(),
-        ];
-        while levels.last().unwrap().len() > 1 {
-            let prev = levels.last().unwrap();
-            let next = prev
-                .chunks_exact(2)
-                .map(|p| merkle::node_hash(&p[0], &p[1]))
-                .collect();
-            levels.push(next);
-        }
-        Tree { levels }
-    }
-
-    fn node(&self, id: NodeId) -> Hash {
-        self.levels[id.level as usize][id.index as usize]
-    }
-
-    fn root(&self, size: u64) -> Hash {
-        let nodes: Vec<Hash> = merkle::root_nodes(size)
-            .into_iter()
-            .map(|n| self.node(n))
-            .collect();
-        merkle::fold_right(&nodes).unwrap_or_else(merkle::empty_root)
-    }
-
-    fn proof(&self, old: u64, new: u64) -> Vec<Hash> {
-        if old == 0 || old == new {
-            return Vec::new();
-        }
-        let steps = merkle::consistency_steps(old, new).unwrap();
-        merkle::assemble_proof(&steps, |ids| {
-            Ok::<_, ()>(ids.iter().map(|n| self.node(*n)).collect())
-        })
-        .unwrap()
-    }
-}
+type Tree = TestTree;
 
 /// A log dual-signed like ashlog (0x05 P-256 and 0x01 Ed25519, both named
 /// after the origin).
@@ -112,19 +69,16 @@ impl Log {
     }
 
     fn body(&self, tree: &Tree, old: u64, new: u64) -> Vec<u8> {
-        body_with(old, &tree.proof(old, new), &self.note(tree, new))
+        body_with(
+            old,
+            &tree.consistency_proof(old, new),
+            &self.note(tree, new),
+        )
     }
 }
 
 fn body_with(old: u64, proof: &[Hash], note: &str) -> Vec<u8> {
-    let mut s = format!("old {old}\n");
-    for h in proof {
-        s.push_str(&h.to_base64());
-        s.push('\n');
-    }
-    s.push('\n');
-    s.push_str(note);
-    s.into_bytes()
+    format_request(old, proof, note.as_bytes())
 }
 
 fn now_secs() -> u64 {
@@ -422,8 +376,8 @@ fn held(addr: SocketAddr, log: &Log, witness: &VerifierKey) -> Checkpoint {
 fn witness_binary_end_to_end() {
     let tmp = tempfile::tempdir().unwrap();
     let log = Log::new();
-    let tree = Tree::new(16, "main");
-    let fork = Tree::new(16, "fork");
+    let tree = TestTree::salted(16, "main");
+    let fork = TestTree::salted(16, "fork");
 
     // 1.
     let (dir, wkey) = setup(tmp.path(), &log);
@@ -459,7 +413,7 @@ fn witness_binary_end_to_end() {
 
     // 5.
     let note8 = log.note(&tree, 8);
-    let r = post(addr, &body_with(5, &tree.proof(5, 8), &note8));
+    let r = post(addr, &body_with(5, &tree.consistency_proof(5, 8), &note8));
     check_cosignature(&r, &note8, &wkey);
 
     // 6. The witness answers from Content-Length, before the body arrives.
@@ -587,8 +541,8 @@ fn witness_binary_survives_sigkill_mid_stream() {
     eprintln!("seed {seed}");
     let tmp = tempfile::tempdir().unwrap();
     let log = Arc::new(Log::new());
-    let tree = Arc::new(Tree::new(N, "main"));
-    let fork = Arc::new(Tree::new(N, "fork"));
+    let tree = Arc::new(TestTree::salted(N as u64, "main"));
+    let fork = Arc::new(TestTree::salted(N as u64, "fork"));
     let (dir, wkey) = setup(tmp.path(), &log);
     let cosigned: Arc<Mutex<Vec<Cosigned>>> = Arc::default();
     let forks_refused = Arc::new(AtomicU64::new(0));
@@ -632,12 +586,20 @@ fn witness_binary_survives_sigkill_mid_stream() {
                             } else {
                                 let new = (old + 1 + rng.below(4)).min(N as u64);
                                 let note = log.note(&fork, new);
-                                (body_with(old, &fork.proof(old, new), &note), note, new)
+                                (
+                                    body_with(old, &fork.consistency_proof(old, new), &note),
+                                    note,
+                                    new,
+                                )
                             }
                         } else {
                             let new = (old + rng.below(9)).min(N as u64);
                             let note = log.note(&tree, new);
-                            (body_with(old, &tree.proof(old, new), &note), note, new)
+                            (
+                                body_with(old, &tree.consistency_proof(old, new), &note),
+                                note,
+                                new,
+                            )
                         };
                         let r = match request(addr, "POST", "/add-checkpoint", &body) {
                             Ok(r) => r,
@@ -744,7 +706,7 @@ fn witness_binary_survives_sigkill_mid_stream() {
         let ((a, ra), (b, rb)) = (w[0], w[1]);
         assert_ne!(a, b, "two roots cosigned for size {a}");
         if a > 0 {
-            merkle::verify_consistency(a, b, &tree.proof(a, b), &ra, &rb).unwrap();
+            merkle::verify_consistency(a, b, &tree.consistency_proof(a, b), &ra, &rb).unwrap();
         }
     }
     eprintln!(

@@ -747,7 +747,7 @@ mod tests {
     /// batches of `batch`, as the sequencer would.
     fn fill(s: &RedbStorage, lengths: &[usize], batch: usize) -> Vec<Vec<u8>> {
         let head = s.tree_head().unwrap();
-        let mut edge = crate::integrate::Edge::load(s, head.size).unwrap();
+        let mut edge = crate::integrate::load_edge(s, head.size).unwrap();
         let mut all = Vec::new();
         for group in lengths.chunks(batch) {
             let first = edge.size;
@@ -765,8 +765,11 @@ mod tests {
                 .iter()
                 .map(|(k, _)| merkle::leaf_hash(&k.digest.0))
                 .collect();
-            let (batch, next) =
-                crate::integrate::integrate(&edge, &leaves).into_batch(first, statements);
+            let (batch, next) = crate::integrate::into_batch(
+                crate::integrate::integrate(&edge, &leaves),
+                first,
+                statements,
+            );
             s.append(&batch).unwrap();
             edge = next;
         }
@@ -1042,8 +1045,11 @@ mod tests {
             .map(|k| merkle::leaf_hash(&k.digest.0))
             .collect();
         let statements = keys.iter().map(|k| (*k, Arc::new(vec![1u8]))).collect();
-        let (batch, _) = crate::integrate::integrate(&crate::integrate::Edge::default(), &leaves)
-            .into_batch(0, statements);
+        let (batch, _) = crate::integrate::into_batch(
+            crate::integrate::integrate(&crate::integrate::Edge::default(), &leaves),
+            0,
+            statements,
+        );
         s.append(&batch).unwrap();
         let found = |s: &RedbStorage| s.find_entries(&keys).unwrap();
         assert_eq!(found(&s), vec![Some(0), Some(1), Some(2), Some(3)]);

@@ -17,7 +17,8 @@ use anyhow::{Context as _, anyhow};
 use ashlog::checkpoint::Checkpoint;
 use ashlog::keys::Ed25519SigningKey;
 use ashlog::merkle::{self, Hash};
-use ashlog::note::{Note, NoteSigner, VerifierKey};
+use ashlog::note::Note;
+use ashlog::vkey::{NoteSigner, VerifierKey};
 use bytes::Bytes;
 
 use super::http::{Conn, Target};

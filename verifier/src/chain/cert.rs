@@ -12,7 +12,8 @@ use x509_parser::prelude::{
 };
 
 use super::error::{CertRole, ChainError, oid_words};
-use crate::keys::{KeyError, PublicKey, SigAlg};
+use super::key::{CertKey, SigAlg};
+use crate::keys::KeyError;
 
 /// The fields of one certificate that validation needs, copied out of the
 /// DER so that nothing borrows it.
@@ -163,7 +164,7 @@ impl Cert {
     pub(super) fn check_signed_by(
         &self,
         cert_index: usize,
-        issuer_key: &PublicKey,
+        issuer_key: &CertKey,
         issuer_subject: &[u8],
     ) -> Result<(), ChainError> {
         let role = role_in_chain(cert_index);

@@ -5,9 +5,10 @@
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
-use ashlog::keys::Ed25519SigningKey;
-use ashlog::merkle::{Hash, empty_root};
-use ashlog::note::{Note, NoteSignature, VerifierKey};
+use ashlog_tlog::keys::Ed25519SigningKey;
+use ashlog_tlog::merkle::{Hash, empty_root};
+use ashlog_tlog::note::{Note, NoteSignature};
+use ashlog_tlog::vkey::VerifierKey;
 
 use super::*;
 use crate::evidence::EvidenceKind;
@@ -73,7 +74,7 @@ fn add_checkpoint_cosigns_and_the_cosignature_verifies_with_the_witness_vkey() {
         let w = witness(dir.path(), &key(), &[&log]);
         let out = ok(&w, &log.body(0, 5));
         assert_eq!(out.checkpoint.size, 5);
-        let line = out.response_body();
+        let line = String::from_utf8(out.response_body()).unwrap();
         assert!(
             line.starts_with("\u{2014} witness.example.org/w1 "),
             "{line}"
@@ -174,7 +175,7 @@ fn add_checkpoint_rejects_checkpoint_signed_only_by_unknown_key_with_403() {
         let impostor = TestLog {
             origin: ORIGIN.into(),
             signer: signer(kind, ORIGIN),
-            leaves: log.leaves.clone(),
+            tree: log.tree.clone(),
         };
         let e = err(&w, &impostor.body(0, 5));
         assert!(matches!(e, AddError::BadLogSignature(_)), "{e:?}");

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use anyhow::Result;
-use ashlog::keys::write_file_atomic;
+use ashlog::durable::write_file_atomic;
 use serde_json::json;
 
 use super::Ctx;

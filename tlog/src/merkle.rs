@@ -471,21 +471,14 @@ pub fn assemble_proof<E>(
 mod tests {
     use super::*;
 
+    use crate::testing::{STANDARD_ENTRIES_HEX, TestTree, reference_root};
+
     /// The standard eight entries of transparency-dev/merkle (c2sp digest §13.1).
-    pub(crate) fn standard_entries() -> Vec<Vec<u8>> {
-        [
-            "",
-            "00",
-            "10",
-            "2021",
-            "3031",
-            "40414243",
-            "5051525354555657",
-            "606162636465666768696a6b6c6d6e6f",
-        ]
-        .iter()
-        .map(|h| hex::decode(h).unwrap())
-        .collect()
+    fn standard_entries() -> Vec<Vec<u8>> {
+        STANDARD_ENTRIES_HEX
+            .iter()
+            .map(|h| hex::decode(h).unwrap())
+            .collect()
     }
 
     const ROOTS: [&str; 9] = [
@@ -506,35 +499,15 @@ mod tests {
 
     /// MTH(D[a:b]) by the RFC recursion, as an independent reference.
     fn mth(leaves: &[Hash]) -> Hash {
-        match leaves.len() {
-            0 => empty_root(),
-            1 => leaves[0],
-            n => {
-                let k = largest_power_of_two_below(n as u64) as usize;
-                node_hash(&mth(&leaves[..k]), &mth(&leaves[k..]))
-            }
-        }
+        reference_root(leaves)
     }
 
-    fn node(leaves: &[Hash], id: NodeId) -> Hash {
-        let start = (id.index << id.level) as usize;
-        mth(&leaves[start..start + (1usize << id.level)])
+    fn prove_inclusion(leaves: &[Hash], index: u64) -> Vec<Hash> {
+        TestTree::new(leaves.to_vec()).inclusion_proof(index, leaves.len() as u64)
     }
 
-    pub(crate) fn prove_inclusion(leaves: &[Hash], index: u64) -> Vec<Hash> {
-        let steps = inclusion_steps(index, leaves.len() as u64).unwrap();
-        assemble_proof(&steps, |ids| {
-            Ok::<_, ()>(ids.iter().map(|id| node(leaves, *id)).collect())
-        })
-        .unwrap()
-    }
-
-    pub(crate) fn prove_consistency(leaves: &[Hash], old: u64) -> Vec<Hash> {
-        let steps = consistency_steps(old, leaves.len() as u64).unwrap();
-        assemble_proof(&steps, |ids| {
-            Ok::<_, ()>(ids.iter().map(|id| node(leaves, *id)).collect())
-        })
-        .unwrap()
+    fn prove_consistency(leaves: &[Hash], old: u64) -> Vec<Hash> {
+        TestTree::new(leaves.to_vec()).consistency_proof(old, leaves.len() as u64)
     }
 
     #[test]

@@ -15,7 +15,8 @@
 use std::fmt;
 
 use crate::checkpoint::{Checkpoint, CheckpointError};
-use crate::note::{Note, NoteError, SigType, VerifiedSignature, VerifierKey};
+use crate::note::{Note, NoteError, SigType, VerifiedSignature};
+use crate::vkey::VerifierKey;
 
 /// Most logs, witnesses or groups in one policy. The spec recommends
 /// supporting at least 32 of each; 256 leaves room without letting a policy
@@ -109,7 +110,7 @@ pub struct Verdict {
     /// The note as received.
     pub note: Note,
     /// Log signatures that verified.
-    pub log_signatures: Vec<VerifiedSignature>,
+    pub log_signatures: Vec<VerifiedSignature<VerifierKey>>,
     /// Witnesses (policy names) whose cosignatures verified, with their
     /// timestamps in seconds.
     pub cosigners: Vec<(String, u64)>,
@@ -218,7 +219,7 @@ impl Policy {
                     let threshold = match fields[2] {
                         "all" => members.len(),
                         "any" => 1,
-                        k => crate::tile::parse_canonical(k)
+                        k => crate::decimal::parse(k)
                             .and_then(|k| usize::try_from(k).ok())
                             .filter(|k| (1..=members.len()).contains(k))
                             .ok_or_else(|| {
@@ -463,7 +464,7 @@ mod tests {
     use super::*;
     use crate::keys::{Ed25519SigningKey, P256SigningKey};
     use crate::merkle::Hash;
-    use crate::note::NoteSigner;
+    use crate::vkey::NoteSigner;
 
     struct World {
         log05: NoteSigner,

@@ -15,6 +15,7 @@
 //! The message does not name the witness, so one key is one witness.
 
 use crate::keys::{Ed25519SigningKey, KeyError, PublicKey};
+use crate::note::{self, NoteError, SigType, Signer, Verifier};
 
 /// Length of a cosignature/v1 blob after the key id.
 pub const COSIGNATURE_V1_LEN: usize = 72;
@@ -52,10 +53,96 @@ pub fn verify_v1(key: &PublicKey, text: &str, blob: &[u8]) -> Result<u64, KeyErr
     Ok(ts)
 }
 
+/// A `0x04` cosignature/v1 verifier: a witness's Ed25519 key under its
+/// name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CosignatureV1Verifier {
+    name: String,
+    key_id: u32,
+    key: PublicKey,
+}
+
+impl CosignatureV1Verifier {
+    /// A verifier for `key` under `name`; refuses a key that is not Ed25519.
+    pub fn new(name: &str, key: &PublicKey) -> Result<Self, NoteError> {
+        let raw = key.as_ed25519().map(|k| k.to_bytes());
+        note::check_key(name, SigType::CosignatureV1, key, raw.is_some())?;
+        Ok(CosignatureV1Verifier {
+            name: name.to_string(),
+            key_id: note::key_id(name, SigType::CosignatureV1, &raw.unwrap_or_default()),
+            key: key.clone(),
+        })
+    }
+
+    /// The raw 32-byte key: what the key id hashes and the vkey carries.
+    pub fn key_material(&self) -> Vec<u8> {
+        self.key
+            .as_ed25519()
+            .map(|k| k.as_bytes().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// The public key.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.key
+    }
+}
+
+impl Verifier for CosignatureV1Verifier {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn key_id(&self) -> u32 {
+        self.key_id
+    }
+    fn verify(&self, text: &str, sig: &[u8]) -> Result<Option<u64>, NoteError> {
+        let ts = verify_v1(&self.key, text, sig).map_err(|_| NoteError::InvalidSignature {
+            name: self.name.clone(),
+            key_id: self.key_id,
+        })?;
+        Ok(Some(ts))
+    }
+}
+
+/// A `0x04` cosignature/v1 signer: a witness's Ed25519 key.
+#[derive(Clone, Debug)]
+pub struct CosignatureV1Signer {
+    verifier: CosignatureV1Verifier,
+    key: Ed25519SigningKey,
+}
+
+impl CosignatureV1Signer {
+    /// A signer for `key` under `name`.
+    pub fn new(name: &str, key: &Ed25519SigningKey) -> Result<Self, NoteError> {
+        Ok(CosignatureV1Signer {
+            verifier: CosignatureV1Verifier::new(name, key.public_key())?,
+            key: key.clone(),
+        })
+    }
+
+    /// The matching verifier.
+    pub fn verifier(&self) -> &CosignatureV1Verifier {
+        &self.verifier
+    }
+}
+
+impl Signer for CosignatureV1Signer {
+    fn name(&self) -> &str {
+        &self.verifier.name
+    }
+    fn key_id(&self) -> u32 {
+        self.verifier.key_id
+    }
+    /// `timestamp` is in seconds.
+    fn sign(&self, text: &str, timestamp: u64) -> Result<Vec<u8>, NoteError> {
+        Ok(sign_v1(&self.key, text, timestamp))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::note::{Note, NoteSigner, VerifierKey};
+    use crate::note::{Note, NoteSignature};
 
     /// c2sp digest §13.7: witness `witness.example.com/w1` (RFC 8032 TEST 1
     /// key) cosigning the size-8 checkpoint at time 1700000000.
@@ -66,17 +153,15 @@ mod tests {
                 .unwrap()
                 .try_into()
                 .unwrap();
-        let signer = NoteSigner::Cosignature {
-            name: "witness.example.com/w1".into(),
-            key: Ed25519SigningKey::from_seed(&seed),
-        };
-        let v = signer.verifier().unwrap();
-        assert_eq!(
-            v.to_vkey(),
-            "witness.example.com/w1+7e6f4aaa+BNdamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea"
-        );
+        let signer = CosignatureV1Signer::new(
+            "witness.example.com/w1",
+            &Ed25519SigningKey::from_seed(&seed),
+        )
+        .unwrap();
+        let v = signer.verifier().clone();
+        assert_eq!(v.key_id(), 0x7e6f4aaa);
         let text = "example.com/p256-test-log\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n";
-        let sig = signer.sign(text, 1_700_000_000).unwrap();
+        let sig = NoteSignature::new(&signer, text, 1_700_000_000).unwrap();
         assert_eq!(
             sig.to_line(),
             "\u{2014} witness.example.com/w1 fm9KqgAAAABlU/EAcUN6L9yvENRn4FrVSEUw0wDgtTu1+iT9cx6FJD9rz7aeSHm8RG4RLQvQyyzqtX1pN0Xt/YrFw41WD0xMPnbaDw==\n"
@@ -97,6 +182,8 @@ mod tests {
         assert!(verify_v1(key.public_key(), "o\n1\nAAAA\n", &bad).is_err());
         assert!(verify_v1(key.public_key(), "o\n2\nAAAA\n", &blob).is_err());
         assert!(verify_v1(key.public_key(), "o\n1\nAAAA\n", &blob[..71]).is_err());
-        let _ = VerifierKey::cosignature("w", key.public_key()).unwrap();
+        let v = CosignatureV1Verifier::new("w", key.public_key()).unwrap();
+        assert_eq!(v.verify("o\n1\nAAAA\n", &blob), Ok(Some(5)));
+        assert!(v.verify("o\n1\nAAAA\n", &bad).is_err());
     }
 }

@@ -1,5 +1,6 @@
-//! C2SP signed notes: text, signature lines, key names, key ids and vkeys,
-//! and the three signature types ashlog uses.
+//! C2SP signed notes: text, signature lines, key names and key ids, the
+//! [`Verifier`] and [`Signer`] traits every signature type implements, and
+//! the one type this module implements itself, Ed25519 (`0x01`).
 //!
 //! A note is UTF-8 text ending in a newline, a blank line, then one or more
 //! lines `— <key name> <base64(key id || signature)>`. Verifiers know a set of
@@ -8,14 +9,17 @@
 //! matches a known key must verify or the whole note is refused; and a note
 //! with no verified signature at all is refused.
 //!
-//! Signature types (the byte that starts a vkey's key material):
-//! - `0x01` Ed25519 over the note text (the log's Ed25519 key),
-//! - `0x04` `cosignature/v1`: timestamped Ed25519 by a witness
-//!   (see [`crate::cosignature`]),
+//! Signature types (the byte that starts a vkey's key material), each in
+//! the module of what it signs:
+//! - `0x01` Ed25519 over the note text (the log's Ed25519 key): here;
+//! - `0x04` `cosignature/v1`, a witness's timestamped Ed25519: in
+//!   `cosignature`;
 //! - `0x05` RFC 6962 tree-head signature, ECDSA P-256 over the 50-byte
-//!   `TreeHeadSignature` with a millisecond timestamp (the log's P-256 key).
-//!   It does not cover the origin line, so the key name must equal the origin
-//!   and the checkpoint must have no extension lines.
+//!   `TreeHeadSignature` with a millisecond timestamp (the log's P-256 key):
+//!   in `checkpoint`, since it signs a checkpoint's fields, not its text.
+//!
+//! `vkey` parses and prints vkey strings of every type; a new signature
+//! type is a new file implementing the two traits, plus one line there.
 
 use std::fmt;
 
@@ -23,9 +27,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use sha2::{Digest, Sha256};
 
-use crate::checkpoint::Checkpoint;
-use crate::cosignature;
-use crate::keys::{Ed25519SigningKey, KeyError, P256SigningKey, PublicKey};
+use crate::keys::{Ed25519SigningKey, KeyError, PublicKey};
 
 /// Largest note accepted, in bytes (Go's x/mod and azul use the same cap).
 pub const MAX_NOTE_BYTES: usize = 1_000_000;
@@ -97,7 +99,8 @@ impl SigType {
         }
     }
 
-    fn from_byte(b: u8) -> Option<SigType> {
+    /// The type for a type byte, if ashlog speaks it.
+    pub fn from_byte(b: u8) -> Option<SigType> {
         match b {
             0x01 => Some(SigType::Ed25519),
             0x04 => Some(SigType::CosignatureV1),
@@ -142,267 +145,134 @@ pub fn key_id(name: &str, sig_type: SigType, material: &[u8]) -> u32 {
     u32::from_be_bytes([d[0], d[1], d[2], d[3]])
 }
 
-/// A public key that verifies one kind of note signature, named as in vkeys.
+/// A key that verifies note signatures of one type under one name (Go's
+/// `note.Verifier`).
+pub trait Verifier {
+    /// The key name signature lines must carry.
+    fn name(&self) -> &str;
+    /// The key id signature lines must carry.
+    fn key_id(&self) -> u32;
+    /// Verifies one signature blob (without the key id) over `text`, the
+    /// signed part of a note. Ok gives the signature's timestamp, if its type
+    /// has one (seconds for 0x04, milliseconds for 0x05).
+    fn verify(&self, text: &str, sig: &[u8]) -> Result<Option<u64>, NoteError>;
+}
+
+/// A private key that signs notes of one type under one name (Go's
+/// `note.Signer`).
+pub trait Signer {
+    /// The key name.
+    fn name(&self) -> &str;
+    /// The key id.
+    fn key_id(&self) -> u32;
+    /// Signs `text` (the signed part of a note) at `timestamp` (seconds for
+    /// 0x04, milliseconds for 0x05, ignored for 0x01); returns the blob that
+    /// follows the key id on the signature line.
+    fn sign(&self, text: &str, timestamp: u64) -> Result<Vec<u8>, NoteError>;
+}
+
+/// Checks that `name` is a valid key name and that `key` can make
+/// signatures of `sig_type`, naming both in the error otherwise.
+pub(crate) fn check_key(
+    name: &str,
+    sig_type: SigType,
+    key: &PublicKey,
+    usable: bool,
+) -> Result<(), NoteError> {
+    check_key_name(name)?;
+    if !usable {
+        return Err(NoteError::MalformedKey(format!(
+            "{} key cannot make {sig_type} signatures",
+            key.algorithm_name()
+        )));
+    }
+    Ok(())
+}
+
+/// A `0x01` Ed25519 note verifier.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VerifierKey {
+pub struct Ed25519Verifier {
     name: String,
     key_id: u32,
-    sig_type: SigType,
     key: PublicKey,
 }
 
-impl VerifierKey {
-    /// An Ed25519 (`0x01`) verifier.
-    pub fn ed25519(name: &str, key: &PublicKey) -> Result<Self, NoteError> {
-        Self::from_parts(name, SigType::Ed25519, key.clone())
-    }
-
-    /// A cosignature/v1 (`0x04`) verifier.
-    pub fn cosignature(name: &str, key: &PublicKey) -> Result<Self, NoteError> {
-        Self::from_parts(name, SigType::CosignatureV1, key.clone())
-    }
-
-    /// An RFC 6962 (`0x05`) verifier for a P-256 key. `name` must be the
-    /// origin of the checkpoints it verifies.
-    pub fn rfc6962(name: &str, key: &PublicKey) -> Result<Self, NoteError> {
-        Self::from_parts(name, SigType::Rfc6962, key.clone())
-    }
-
-    fn from_parts(name: &str, sig_type: SigType, key: PublicKey) -> Result<Self, NoteError> {
-        check_key_name(name)?;
-        let ok = match sig_type {
-            SigType::Ed25519 | SigType::CosignatureV1 => key.as_ed25519().is_some(),
-            SigType::Rfc6962 => key.as_p256().is_some(),
-        };
-        if !ok {
-            return Err(NoteError::MalformedKey(format!(
-                "{} key cannot make {sig_type} signatures",
-                key.algorithm_name()
-            )));
-        }
-        let key_id = key_id(name, sig_type, &Self::id_material(sig_type, &key));
-        Ok(VerifierKey {
+impl Ed25519Verifier {
+    /// A verifier for `key` under `name`; refuses a key that is not Ed25519.
+    pub fn new(name: &str, key: &PublicKey) -> Result<Self, NoteError> {
+        let raw = key.as_ed25519().map(|k| k.to_bytes());
+        check_key(name, SigType::Ed25519, key, raw.is_some())?;
+        let raw = raw.unwrap_or_default();
+        Ok(Ed25519Verifier {
             name: name.to_string(),
-            key_id,
-            sig_type,
-            key,
+            key_id: key_id(name, SigType::Ed25519, &raw),
+            key: key.clone(),
         })
     }
 
-    /// What the key id hashes: the raw Ed25519 key, or for 0x05 the RFC 6962
-    /// LogID (SHA-256 of the SPKI).
-    fn id_material(sig_type: SigType, key: &PublicKey) -> Vec<u8> {
-        match sig_type {
-            SigType::Ed25519 | SigType::CosignatureV1 => key
-                .as_ed25519()
-                .map(|k| k.as_bytes().to_vec())
-                .unwrap_or_default(),
-            SigType::Rfc6962 => Sha256::digest(key.spki_der()).to_vec(),
-        }
-    }
-
-    /// What a vkey carries after the type byte: the raw Ed25519 key, or the
-    /// SPKI DER for 0x05 (the transparency-dev/formats convention).
-    fn vkey_material(&self) -> Vec<u8> {
-        match self.sig_type {
-            SigType::Ed25519 | SigType::CosignatureV1 => {
-                Self::id_material(self.sig_type, &self.key)
-            }
-            SigType::Rfc6962 => self.key.spki_der().to_vec(),
-        }
-    }
-
-    /// Parses `<name>+<hex8 key id>+<base64(type || key)>`. The key id must
-    /// match the one derived from name and key (a mismatch is a typo or a
-    /// forgery, and either way the key would never verify anything).
-    pub fn parse(vkey: &str) -> Result<Self, NoteError> {
-        let bad = |why: &str| NoteError::MalformedKey(format!("{why}: {vkey:?}"));
-        // base64 may itself contain '+': split on the first two only.
-        let mut parts = vkey.splitn(3, '+');
-        let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(bad("expected name+keyid+key"));
-        };
-        check_key_name(name)?;
-        if id.len() != 8
-            || !id
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-        {
-            return Err(bad("key id must be 8 lowercase hex digits"));
-        }
-        let id = u32::from_str_radix(id, 16).map_err(|_| bad("bad key id"))?;
-        let raw = B64.decode(key).map_err(|_| bad("key is not base64"))?;
-        let (&t, material) = raw.split_first().ok_or_else(|| bad("empty key"))?;
-        let sig_type =
-            SigType::from_byte(t).ok_or_else(|| bad(&format!("unsupported key type 0x{t:02x}")))?;
-        let key = match sig_type {
-            SigType::Ed25519 | SigType::CosignatureV1 => {
-                let pk: [u8; 32] = material
-                    .try_into()
-                    .map_err(|_| bad("Ed25519 key must be 32 bytes"))?;
-                PublicKey::from_spki_der(&crate::keys::ed25519_spki(&pk))?
-            }
-            SigType::Rfc6962 => PublicKey::from_spki_der(material)?,
-        };
-        let v = Self::from_parts(name, sig_type, key)?;
-        if v.key_id != id {
-            return Err(bad("key id does not match the key"));
-        }
-        Ok(v)
-    }
-
-    /// The vkey string.
-    pub fn to_vkey(&self) -> String {
-        let mut material = vec![self.sig_type.byte()];
-        material.extend(self.vkey_material());
-        format!("{}+{:08x}+{}", self.name, self.key_id, B64.encode(material))
-    }
-
-    /// The key name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The key id.
-    pub fn key_id(&self) -> u32 {
-        self.key_id
-    }
-
-    /// The signature type.
-    pub fn sig_type(&self) -> SigType {
-        self.sig_type
+    /// The raw 32-byte key: what the key id hashes and the vkey carries.
+    pub fn key_material(&self) -> Vec<u8> {
+        self.key
+            .as_ed25519()
+            .map(|k| k.as_bytes().to_vec())
+            .unwrap_or_default()
     }
 
     /// The public key.
     pub fn public_key(&self) -> &PublicKey {
         &self.key
     }
+}
 
-    /// Verifies one signature blob (without the key id) over `text`, the
-    /// signed part of a note. Returns the signature's timestamp, if its type
-    /// has one (seconds for 0x04, milliseconds for 0x05).
-    pub fn verify(&self, text: &str, sig: &[u8]) -> Result<Option<u64>, NoteError> {
-        let invalid = || NoteError::InvalidSignature {
-            name: self.name.clone(),
-            key_id: self.key_id,
-        };
-        match self.sig_type {
-            SigType::Ed25519 => {
-                self.key
-                    .verify_ed25519(text.as_bytes(), sig)
-                    .map_err(|_| invalid())?;
-                Ok(None)
-            }
-            SigType::CosignatureV1 => {
-                let ts = cosignature::verify_v1(&self.key, text, sig).map_err(|_| invalid())?;
-                Ok(Some(ts))
-            }
-            SigType::Rfc6962 => {
-                let cp = Checkpoint::parse(text).map_err(|_| NoteError::Rfc6962Mismatch)?;
-                if cp.origin != self.name {
-                    return Err(NoteError::Rfc6962Mismatch);
-                }
-                // timestamp(8) hash_alg(1)=4 sig_alg(1)=3 len(2) DER
-                if sig.len() < 12 || sig[8] != 4 || sig[9] != 3 {
-                    return Err(invalid());
-                }
-                let ts = u64::from_be_bytes(sig[..8].try_into().map_err(|_| invalid())?);
-                let len = usize::from(u16::from_be_bytes([sig[10], sig[11]]));
-                if sig.len() != 12 + len {
-                    return Err(invalid());
-                }
-                let msg = rfc6962_tree_head(ts, &cp);
-                self.key
-                    .verify_ecdsa_p256_der(&msg, &sig[12..])
-                    .map_err(|_| invalid())?;
-                Ok(Some(ts))
-            }
-        }
+impl Verifier for Ed25519Verifier {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn key_id(&self) -> u32 {
+        self.key_id
+    }
+    fn verify(&self, text: &str, sig: &[u8]) -> Result<Option<u64>, NoteError> {
+        self.key
+            .verify_ed25519(text.as_bytes(), sig)
+            .map_err(|_| NoteError::InvalidSignature {
+                name: self.name.clone(),
+                key_id: self.key_id,
+            })?;
+        Ok(None)
     }
 }
 
-impl fmt::Display for VerifierKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_vkey())
-    }
-}
-
-/// The 50-byte RFC 6962 §3.5 TreeHeadSignature input: version 0, type
-/// tree_hash (1), timestamp in milliseconds, tree size, root.
-fn rfc6962_tree_head(timestamp_ms: u64, cp: &Checkpoint) -> [u8; 50] {
-    let mut m = [0u8; 50];
-    m[0] = 0;
-    m[1] = 1;
-    m[2..10].copy_from_slice(&timestamp_ms.to_be_bytes());
-    m[10..18].copy_from_slice(&cp.size.to_be_bytes());
-    m[18..50].copy_from_slice(&cp.root.0);
-    m
-}
-
-/// A private key that signs notes of one signature type under one name.
+/// A `0x01` Ed25519 note signer.
 #[derive(Clone, Debug)]
-pub enum NoteSigner {
-    /// `0x01` Ed25519.
-    Ed25519 {
-        /// Key name (for a log: its origin).
-        name: String,
-        /// The key.
-        key: Ed25519SigningKey,
-    },
-    /// `0x05` RFC 6962 ECDSA P-256; the name must be the checkpoint origin.
-    Rfc6962 {
-        /// Key name (the origin).
-        name: String,
-        /// The key.
-        key: P256SigningKey,
-    },
-    /// `0x04` cosignature/v1.
-    Cosignature {
-        /// Witness name.
-        name: String,
-        /// The key.
-        key: Ed25519SigningKey,
-    },
+pub struct Ed25519Signer {
+    verifier: Ed25519Verifier,
+    key: Ed25519SigningKey,
 }
 
-impl NoteSigner {
-    /// The matching verifier.
-    pub fn verifier(&self) -> Result<VerifierKey, NoteError> {
-        match self {
-            NoteSigner::Ed25519 { name, key } => VerifierKey::ed25519(name, key.public_key()),
-            NoteSigner::Rfc6962 { name, key } => VerifierKey::rfc6962(name, key.public_key()),
-            NoteSigner::Cosignature { name, key } => {
-                VerifierKey::cosignature(name, key.public_key())
-            }
-        }
+impl Ed25519Signer {
+    /// A signer for `key` under `name`.
+    pub fn new(name: &str, key: &Ed25519SigningKey) -> Result<Self, NoteError> {
+        Ok(Ed25519Signer {
+            verifier: Ed25519Verifier::new(name, key.public_key())?,
+            key: key.clone(),
+        })
     }
 
-    /// Signs `text` (the signed part of a note). `timestamp` is milliseconds
-    /// for 0x05, seconds for 0x04, ignored for 0x01.
-    pub fn sign(&self, text: &str, timestamp: u64) -> Result<NoteSignature, NoteError> {
-        let v = self.verifier()?;
-        let bytes = match self {
-            NoteSigner::Ed25519 { key, .. } => key.sign(text.as_bytes()).to_vec(),
-            NoteSigner::Cosignature { key, .. } => cosignature::sign_v1(key, text, timestamp),
-            NoteSigner::Rfc6962 { name, key } => {
-                let cp = Checkpoint::parse(text).map_err(|_| NoteError::Rfc6962Mismatch)?;
-                if &cp.origin != name {
-                    return Err(NoteError::Rfc6962Mismatch);
-                }
-                let der = key.sign_der(&rfc6962_tree_head(timestamp, &cp));
-                let mut out = Vec::with_capacity(12 + der.len());
-                out.extend_from_slice(&timestamp.to_be_bytes());
-                out.extend_from_slice(&[4, 3]);
-                out.extend_from_slice(&(der.len() as u16).to_be_bytes());
-                out.extend_from_slice(&der);
-                out
-            }
-        };
-        Ok(NoteSignature {
-            name: v.name,
-            key_id: v.key_id,
-            sig: bytes,
-        })
+    /// The matching verifier.
+    pub fn verifier(&self) -> &Ed25519Verifier {
+        &self.verifier
+    }
+}
+
+impl Signer for Ed25519Signer {
+    fn name(&self) -> &str {
+        &self.verifier.name
+    }
+    fn key_id(&self) -> u32 {
+        self.verifier.key_id
+    }
+    fn sign(&self, text: &str, _timestamp: u64) -> Result<Vec<u8>, NoteError> {
+        Ok(self.key.sign(text.as_bytes()).to_vec())
     }
 }
 
@@ -418,6 +288,15 @@ pub struct NoteSignature {
 }
 
 impl NoteSignature {
+    /// Signs `text` with `signer`: the line it would add to a note.
+    pub fn new(signer: &impl Signer, text: &str, timestamp: u64) -> Result<Self, NoteError> {
+        Ok(NoteSignature {
+            name: signer.name().to_string(),
+            key_id: signer.key_id(),
+            sig: signer.sign(text, timestamp)?,
+        })
+    }
+
     /// The line, `— <name> <base64>\n`.
     pub fn to_line(&self) -> String {
         let mut blob = self.key_id.to_be_bytes().to_vec();
@@ -441,13 +320,18 @@ impl NoteSignature {
             sig: blob[4..].to_vec(),
         })
     }
+
+    /// Whether this line claims to be by `key` (same name and key id).
+    pub fn is_by(&self, key: &impl Verifier) -> bool {
+        self.name == key.name() && self.key_id == key.key_id()
+    }
 }
 
 /// A signature that verified with a known key.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VerifiedSignature {
+pub struct VerifiedSignature<V> {
     /// The key that made it.
-    pub key: VerifierKey,
+    pub key: V,
     /// Its timestamp, if the type has one (0x04 seconds, 0x05 milliseconds).
     pub timestamp: Option<u64>,
 }
@@ -535,8 +419,8 @@ impl Note {
     }
 
     /// Signs with `signer` and appends the line.
-    pub fn sign(&mut self, signer: &NoteSigner, timestamp: u64) -> Result<(), NoteError> {
-        let sig = signer.sign(&self.text, timestamp)?;
+    pub fn sign(&mut self, signer: &impl Signer, timestamp: u64) -> Result<(), NoteError> {
+        let sig = NoteSignature::new(signer, &self.text, timestamp)?;
         self.add_signature(sig)
     }
 
@@ -559,13 +443,13 @@ impl Note {
     /// unknown (name, key id) pairs are ignored; a line by a known key that
     /// fails makes the whole note invalid; Ok means at least one line
     /// verified, and lists every verified signature (once per key).
-    pub fn verify(&self, keys: &[VerifierKey]) -> Result<Vec<VerifiedSignature>, NoteError> {
-        let mut out: Vec<VerifiedSignature> = Vec::new();
+    pub fn verify<V: Verifier + Clone + PartialEq>(
+        &self,
+        keys: &[V],
+    ) -> Result<Vec<VerifiedSignature<V>>, NoteError> {
+        let mut out: Vec<VerifiedSignature<V>> = Vec::new();
         for s in &self.sigs {
-            for k in keys
-                .iter()
-                .filter(|k| k.name == s.name && k.key_id == s.key_id)
-            {
+            for k in keys.iter().filter(|k| s.is_by(*k)) {
                 let timestamp = k.verify(&self.text, &s.sig)?;
                 if !out.iter().any(|v| v.key == *k) {
                     out.push(VerifiedSignature {
@@ -586,21 +470,34 @@ impl Note {
 mod tests {
     use super::*;
 
+    fn ed25519_key(vkey_material_b64: &str) -> PublicKey {
+        let raw = B64.decode(vkey_material_b64).unwrap();
+        assert_eq!(raw[0], 0x01);
+        let pk: [u8; 32] = raw[1..].try_into().unwrap();
+        PublicKey::from_spki_der(&crate::keys::ed25519_spki(&pk)).unwrap()
+    }
+
+    /// Go's x/mod note examples: `PeterNeumann+c74f20a3+ARpc…` and
+    /// `example.com/foo+530d903a+Aeky…`.
     #[test]
     fn go_example_notes_verify() {
-        let v = VerifierKey::parse(
-            "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+        let v = Ed25519Verifier::new(
+            "PeterNeumann",
+            &ed25519_key("ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),
         )
         .unwrap();
+        assert_eq!(v.key_id(), 0xc74f20a3);
         let note = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n\n\u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
         let n = Note::parse(note.as_bytes()).unwrap();
         assert_eq!(n.verify(std::slice::from_ref(&v)).unwrap().len(), 1);
         assert_eq!(n.to_bytes(), note.as_bytes());
 
-        let v2 = VerifierKey::parse(
-            "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",
+        let v2 = Ed25519Verifier::new(
+            "example.com/foo",
+            &ed25519_key("AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"),
         )
         .unwrap();
+        assert_eq!(v2.key_id(), 0x530d903a);
         let note2 = "This is an example message.\n\n\u{2014} example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
         Note::parse(note2.as_bytes())
             .unwrap()
@@ -627,14 +524,9 @@ mod tests {
             .unwrap()[1..]
             .try_into()
             .unwrap();
-        let signer = NoteSigner::Ed25519 {
-            name: "PeterNeumann".into(),
-            key: Ed25519SigningKey::from_seed(&seed),
-        };
-        assert_eq!(
-            signer.verifier().unwrap().to_vkey(),
-            "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
-        );
+        let signer =
+            Ed25519Signer::new("PeterNeumann", &Ed25519SigningKey::from_seed(&seed)).unwrap();
+        assert_eq!(signer.key_id(), 0xc74f20a3);
         let mut n = Note::new(
             "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n",
         )
@@ -644,6 +536,7 @@ mod tests {
             n.signatures()[0].to_line(),
             "\u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
         );
+        n.verify(std::slice::from_ref(signer.verifier())).unwrap();
     }
 
     #[test]
@@ -674,22 +567,22 @@ mod tests {
     }
 
     #[test]
-    fn vkey_rejects_wrong_key_id_and_names() {
-        assert!(
-            VerifierKey::parse(
-                "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
-            )
-            .is_err()
-        );
-        assert!(
-            VerifierKey::parse(
-                "PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
-            )
-            .is_err()
-        );
-        assert!(VerifierKey::parse("a b+c74f20a3+ARpc").is_err());
-        assert!(VerifierKey::parse("name+c74f20a3").is_err());
+    fn key_names_are_checked() {
         assert!(check_key_name(&"x".repeat(256)).is_err());
+        assert!(check_key_name("a b").is_err());
+        assert!(check_key_name("a+b").is_err());
+        assert!(check_key_name("").is_err());
         assert!(check_key_name("example.com/log").is_ok());
+        let key = Ed25519SigningKey::from_seed(&[1; 32]);
+        assert!(Ed25519Verifier::new("a b", key.public_key()).is_err());
+    }
+
+    #[test]
+    fn ed25519_verifier_refuses_a_p256_key() {
+        let p = crate::keys::P256SigningKey::generate().unwrap();
+        assert!(matches!(
+            Ed25519Verifier::new("example.com/log", p.public_key()),
+            Err(NoteError::MalformedKey(_))
+        ));
     }
 }

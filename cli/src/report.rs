@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::verify::{Verified, VerifyError};
+use ashlog::verify::{Verified, VerifyError};
 
 /// A unix time as RFC 3339 (UTC), or the number if out of range.
 pub fn time_of(unix: i64) -> String {

@@ -4,12 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::report;
 use anyhow::Result;
 use ashlog::chain::CertChain;
+use ashlog::durable::{write_file_atomic, write_secret_file};
 use ashlog::entry::EntryId;
-use ashlog::keys::{P256SigningKey, write_file_atomic, write_secret_file};
+use ashlog::keys::P256SigningKey;
 use ashlog::pki::{self, Name};
-use ashlog::report;
 use ashlog::schema::{Document, Kind, Statement, template};
 use ashlog::statement::{SignedStatement, SignerId, StatementHeader};
 use ashlog::verify::{verify_statement, verify_transparent_statement};
@@ -236,23 +237,8 @@ fn load_signer(a: &SignerArgs) -> Result<Signer> {
             "give your certificate and your CA's as PEM, yours first",
         )
     })?;
-    let ders = chain.ders().to_vec();
-    let leaf = ders.first().ok_or_else(|| {
-        fail(
-            format!("{} holds no certificate", a.chain.display()),
-            "give your certificate chain as PEM",
-        )
-    })?;
-    let (_, cert) = x509_parser::parse_x509_certificate(leaf).map_err(|e| {
-        fail(
-            format!(
-                "{}: the first certificate does not parse: {e}",
-                a.chain.display()
-            ),
-            "give your certificate chain as PEM, yours first",
-        )
-    })?;
-    if cert.public_key().raw != key.public_key().spki_der() {
+    let leaf = chain.leaf();
+    if leaf.spki_der() != key.public_key().spki_der() {
         return Err(fail(
             format!(
                 "the key {} does not belong to the first certificate in {}",
@@ -262,25 +248,13 @@ fn load_signer(a: &SignerArgs) -> Result<Signer> {
             "use the key you made the certificate request with, and put your own certificate first",
         ));
     }
-    let mut uri_sans = Vec::new();
-    if let Ok(Some(san)) = cert.subject_alternative_name() {
-        for n in &san.value.general_names {
-            if let x509_parser::extensions::GeneralName::URI(u) = n {
-                uri_sans.push(u.to_string());
-            }
-        }
-    }
-    let not_before = cert.validity().not_before.timestamp();
-    let not_after = cert.validity().not_after.timestamp();
-    let subject = cert.subject().to_string();
-    drop(cert);
     Ok(Signer {
         key,
-        chain: ders,
-        uri_sans,
-        not_before,
-        not_after,
-        subject,
+        uri_sans: leaf.uri_sans().to_vec(),
+        not_before: leaf.not_before(),
+        not_after: leaf.not_after(),
+        subject: leaf.subject(),
+        chain: chain.ders().to_vec(),
     })
 }
 

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use ashlog::keys::write_file_atomic;
+use ashlog::durable::write_file_atomic;
 use sha2::{Digest, Sha256};
 
 use super::error::fail;

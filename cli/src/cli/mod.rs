@@ -30,7 +30,8 @@ pub(crate) struct Ctx {
     pub(crate) quiet: bool,
 }
 
-pub(crate) fn main() -> ExitCode {
+/// Runs the `ashlog` command line on the process arguments.
+pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

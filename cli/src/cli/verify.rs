@@ -5,11 +5,11 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::report::{self, time_of};
 use anyhow::Result;
 use ashlog::chain::TrustAnchors;
 use ashlog::entry::EntryId;
 use ashlog::policy::Policy;
-use ashlog::report::{self, time_of};
 use ashlog::verify::{Verified, VerifyError, verify_transparent_statement};
 use serde_json::{Value, json};
 

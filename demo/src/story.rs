@@ -1,4 +1,4 @@
-//! `ashlog-server demo`: the whole story on 127.0.0.1.
+//! The demo's story: the whole of ashlog on 127.0.0.1.
 //!
 //! In March 2023 Wuxi announced it had destroyed more than a billion
 //! pandemic-era personal records, with a third-party audit firm and a notary
@@ -14,14 +14,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
-use ashlog::keys::{P256SigningKey, write_file_atomic, write_secret_file};
+use ashlog::durable::{write_file_atomic, write_secret_file};
+use ashlog::keys::P256SigningKey;
 use ashlog::pki::{Authority, Name};
 use ashlog::policy::Policy;
 use ashlog::schema::{Document, Statement, fixtures};
 use ashlog::statement::{SignedStatement, SignerId, StatementHeader};
-use ashlog::{chain::TrustAnchors, report, verify};
+use ashlog::{chain::TrustAnchors, verify};
+use ashlog_cli::report;
 
-use crate::{app, config::Config, init};
+use ashlog_server::{app, config::Config, init};
 
 const ORIGIN: &str = "demo.ashlog.invalid/wuxi";
 
@@ -172,7 +174,7 @@ async fn fetch_transparent(
 
 /// Runs the demo. `dir`: where the files go; `port`: the log's port (0 =
 /// any); `exit`: stop after the story.
-pub async fn run(dir: Option<PathBuf>, port: u16, exit: bool) -> anyhow::Result<()> {
+pub(crate) async fn run(dir: Option<PathBuf>, port: u16, exit: bool) -> anyhow::Result<()> {
     let dir = match dir {
         Some(d) => d,
         None => std::env::current_dir()?.join(format!(

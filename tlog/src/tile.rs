@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use crate::decimal;
 use crate::merkle::{self, Hash, NodeId, ProofError};
 
 /// Height of a tile: 8 levels of the tree, so 256 hashes wide.
@@ -177,7 +178,7 @@ impl TilePath {
         }
         let rest = path.strip_prefix("tile/").ok_or(TileError::MalformedPath)?;
         let (level, rest) = rest.split_once('/').ok_or(TileError::MalformedPath)?;
-        let level: u8 = parse_canonical(level)
+        let level: u8 = decimal::parse(level)
             .filter(|l| *l <= u64::from(MAX_TILE_LEVEL))
             .and_then(|l| u8::try_from(l).ok())
             .ok_or(TileError::MalformedPath)?;
@@ -218,7 +219,7 @@ fn index_path(index: u64, width: u16) -> String {
 fn parse_index_path(text: &str) -> Result<(u64, u16), TileError> {
     let (idx, width) = match text.split_once(".p/") {
         Some((idx, w)) => {
-            let w = parse_canonical(w)
+            let w = decimal::parse(w)
                 .filter(|w| (1..TILE_WIDTH).contains(w))
                 .ok_or(TileError::MalformedPath)?;
             (idx, w as u16)
@@ -249,17 +250,6 @@ fn parse_index_path(text: &str) -> Result<(u64, u16), TileError> {
             .ok_or(TileError::MalformedPath)?;
     }
     Ok((n, width))
-}
-
-/// Decimal without sign, leading zeros or other decoration ("0" is fine).
-pub(crate) fn parse_canonical(s: &str) -> Option<u64> {
-    if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    if s.len() > 1 && s.starts_with('0') {
-        return None;
-    }
-    s.parse().ok()
 }
 
 /// The width of tile (`level`, `index`) in a tree of `size` leaves, or None

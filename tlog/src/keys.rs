@@ -1,7 +1,7 @@
 //! Keys: the P-256 and Ed25519 keys of agencies, logs and witnesses.
 //!
 //! Private keys live in PKCS#8 PEM files created with mode 0600 (see
-//! [`write_secret_file`]); public keys travel as SubjectPublicKeyInfo DER or as
+//! [`crate::durable::write_secret_file`]); public keys travel as SubjectPublicKeyInfo DER or as
 //! C2SP vkey strings (see [`crate::note`]).
 //!
 //! Verification goes through [`PublicKey`], parsed once and reused. With the
@@ -11,8 +11,6 @@
 //! vectors through each.
 
 use std::fmt;
-use std::io::Write;
-use std::path::Path;
 
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 use zeroize::Zeroizing;
@@ -21,7 +19,7 @@ use zeroize::Zeroizing;
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum KeyError {
-    /// The SubjectPublicKeyInfo is not a P-256, P-384 or Ed25519 key we can use.
+    /// The SubjectPublicKeyInfo is not a P-256 or Ed25519 key we can use.
     #[error("unsupported or malformed public key: {0}")]
     UnsupportedKey(String),
     /// The private key file is not a PKCS#8 PEM key of the expected type.
@@ -41,40 +39,6 @@ pub enum KeyError {
     Rng,
 }
 
-/// A signature algorithm as used in X.509 certificates.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SigAlg {
-    /// ecdsa-with-SHA256 (1.2.840.10045.4.3.2), DER-encoded signature.
-    EcdsaSha256,
-    /// ecdsa-with-SHA384 (1.2.840.10045.4.3.3), DER-encoded signature.
-    EcdsaSha384,
-    /// Ed25519 (1.3.101.112), 64-byte signature.
-    Ed25519,
-}
-
-impl SigAlg {
-    /// Maps an X.509 signature algorithm OID (dotted) to a supported algorithm.
-    pub fn from_oid(oid: &str) -> Option<SigAlg> {
-        match oid {
-            "1.2.840.10045.4.3.2" => Some(SigAlg::EcdsaSha256),
-            "1.2.840.10045.4.3.3" => Some(SigAlg::EcdsaSha384),
-            "1.3.101.112" => Some(SigAlg::Ed25519),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for SigAlg {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SigAlg::EcdsaSha256 => "ecdsa-with-SHA256",
-            SigAlg::EcdsaSha384 => "ecdsa-with-SHA384",
-            SigAlg::Ed25519 => "Ed25519",
-        })
-    }
-}
-
 /// A parsed public key, ready to verify signatures.
 #[derive(Clone)]
 pub struct PublicKey {
@@ -85,7 +49,6 @@ pub struct PublicKey {
 #[derive(Clone)]
 enum Inner {
     P256(P256Verifier),
-    P384(p384::ecdsa::VerifyingKey),
     Ed25519(ed25519_dalek::VerifyingKey),
 }
 
@@ -180,52 +143,45 @@ impl Eq for PublicKey {}
 
 const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
 const OID_P256: &str = "1.2.840.10045.3.1.7";
-const OID_P384: &str = "1.3.132.0.34";
 const OID_ED25519: &str = "1.3.101.112";
 
 impl PublicKey {
-    /// Parses a DER SubjectPublicKeyInfo holding a P-256, P-384 or Ed25519 key.
+    /// Parses a DER SubjectPublicKeyInfo holding a P-256 or Ed25519 key (the
+    /// keys of logs, witnesses and agency leaf certificates; certificate
+    /// issuers may also use P-384, which only the X.509 code handles).
     ///
-    /// Ok means the key is a valid point on its curve (or a valid Ed25519
-    /// encoding) and can verify signatures.
+    /// Ok means the encoding is strict DER with nothing after it and the key
+    /// is a valid point on its curve (or a valid Ed25519 encoding), so it
+    /// can verify signatures.
     pub fn from_spki_der(der: &[u8]) -> Result<PublicKey, KeyError> {
-        use x509_parser::prelude::FromDer;
-        let (rest, spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(der)
+        use p256::pkcs8::der::Decode as _;
+        let spki = p256::pkcs8::spki::SubjectPublicKeyInfoRef::from_der(der)
             .map_err(|e| KeyError::UnsupportedKey(format!("not a SubjectPublicKeyInfo: {e}")))?;
-        if !rest.is_empty() {
-            return Err(KeyError::UnsupportedKey(
-                "trailing bytes after SubjectPublicKeyInfo".into(),
-            ));
-        }
-        let alg = spki.algorithm.algorithm.to_id_string();
-        let key_bytes: &[u8] = &spki.subject_public_key.data;
-        let inner = match alg.as_str() {
+        let key_bytes = spki.subject_public_key.as_bytes().ok_or_else(|| {
+            KeyError::UnsupportedKey("public key bit string has unused bits".into())
+        })?;
+        let inner = match spki.algorithm.oid.to_string().as_str() {
             OID_EC_PUBLIC_KEY => {
                 let curve = spki
                     .algorithm
-                    .parameters
-                    .as_ref()
-                    .and_then(|p| p.as_oid().ok())
-                    .map(|o| o.to_id_string())
-                    .ok_or_else(|| KeyError::UnsupportedKey("EC key without named curve".into()))?;
-                match curve.as_str() {
-                    OID_P256 => {
-                        let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(key_bytes)
-                            .map_err(|_| KeyError::UnsupportedKey("invalid P-256 point".into()))?;
-                        Inner::P256(P256Verifier::new(key)?)
-                    }
-                    OID_P384 => Inner::P384(
-                        p384::ecdsa::VerifyingKey::from_sec1_bytes(key_bytes)
-                            .map_err(|_| KeyError::UnsupportedKey("invalid P-384 point".into()))?,
-                    ),
-                    other => {
-                        return Err(KeyError::UnsupportedKey(format!(
-                            "EC curve {other} (P-256 and P-384 are supported)"
-                        )));
-                    }
+                    .parameters_oid()
+                    .map_err(|_| KeyError::UnsupportedKey("EC key without named curve".into()))?
+                    .to_string();
+                if curve != OID_P256 {
+                    return Err(KeyError::UnsupportedKey(format!(
+                        "EC curve {curve} (P-256 is supported)"
+                    )));
                 }
+                let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(key_bytes)
+                    .map_err(|_| KeyError::UnsupportedKey("invalid P-256 point".into()))?;
+                Inner::P256(P256Verifier::new(key)?)
             }
             OID_ED25519 => {
+                if spki.algorithm.parameters.is_some() {
+                    return Err(KeyError::UnsupportedKey(
+                        "Ed25519 key with algorithm parameters (RFC 8410 forbids them)".into(),
+                    ));
+                }
                 let bytes: [u8; 32] = key_bytes
                     .try_into()
                     .map_err(|_| KeyError::UnsupportedKey("Ed25519 key is not 32 bytes".into()))?;
@@ -236,7 +192,7 @@ impl PublicKey {
             }
             other => {
                 return Err(KeyError::UnsupportedKey(format!(
-                    "key algorithm {other} (ECDSA P-256/P-384 and Ed25519 are supported)"
+                    "key algorithm {other} (ECDSA P-256 and Ed25519 are supported)"
                 )));
             }
         };
@@ -272,11 +228,10 @@ impl PublicKey {
         &self.spki
     }
 
-    /// "P-256", "P-384" or "Ed25519".
+    /// "P-256" or "Ed25519".
     pub fn algorithm_name(&self) -> &'static str {
         match self.inner {
             Inner::P256(_) => "P-256",
-            Inner::P384(_) => "P-384",
             Inner::Ed25519(_) => "Ed25519",
         }
     }
@@ -321,62 +276,29 @@ impl PublicKey {
         }
     }
 
-    /// Verifies a certificate signature made with `alg`. Only the curve and
-    /// hash pairs of RFC 5758 (P-256 with SHA-256, P-384 with SHA-384) and
-    /// Ed25519 are accepted.
-    pub fn verify_x509(&self, alg: SigAlg, msg: &[u8], sig: &[u8]) -> Result<(), KeyError> {
-        match (&self.inner, alg) {
-            (Inner::P256(v), SigAlg::EcdsaSha256) => v.verify_der(msg, sig),
-            (Inner::P384(k), SigAlg::EcdsaSha384) => {
-                #[cfg(feature = "fast-verify")]
-                {
-                    let _ = k;
-                    use aws_lc_rs::signature::{ECDSA_P384_SHA384_ASN1, UnparsedPublicKey};
-                    let point = k.to_sec1_bytes();
-                    UnparsedPublicKey::new(&ECDSA_P384_SHA384_ASN1, &point)
-                        .verify(msg, sig)
-                        .map_err(|_| KeyError::BadSignature)
-                }
-                #[cfg(not(feature = "fast-verify"))]
-                {
-                    use p384::ecdsa::signature::Verifier;
-                    let sig = p384::ecdsa::DerSignature::from_bytes(sig)
-                        .map_err(|_| KeyError::MalformedSignature)?;
-                    k.verify(msg, &sig).map_err(|_| KeyError::BadSignature)
-                }
-            }
-            (Inner::Ed25519(k), SigAlg::Ed25519) => self.verify_ed25519_with(k, msg, sig),
-            _ => Err(KeyError::UnsupportedAlgorithm(format!(
-                "{alg} with a {} key",
-                self.algorithm_name()
-            ))),
-        }
-    }
-
     /// Verifies a 64-byte Ed25519 signature (RFC 8032, strict: rejects
     /// non-canonical encodings and small-order keys as ed25519-dalek's
     /// `verify_strict` does).
     pub fn verify_ed25519(&self, msg: &[u8], sig: &[u8]) -> Result<(), KeyError> {
         match &self.inner {
-            Inner::Ed25519(k) => self.verify_ed25519_with(k, msg, sig),
+            Inner::Ed25519(k) => verify_ed25519_with(k, msg, sig),
             _ => Err(KeyError::UnsupportedAlgorithm(format!(
                 "Ed25519 with a {} key",
                 self.algorithm_name()
             ))),
         }
     }
+}
 
-    fn verify_ed25519_with(
-        &self,
-        k: &ed25519_dalek::VerifyingKey,
-        msg: &[u8],
-        sig: &[u8],
-    ) -> Result<(), KeyError> {
-        let sig: [u8; 64] = sig.try_into().map_err(|_| KeyError::MalformedSignature)?;
-        let sig = ed25519_dalek::Signature::from_bytes(&sig);
-        k.verify_strict(msg, &sig)
-            .map_err(|_| KeyError::BadSignature)
-    }
+fn verify_ed25519_with(
+    k: &ed25519_dalek::VerifyingKey,
+    msg: &[u8],
+    sig: &[u8],
+) -> Result<(), KeyError> {
+    let sig: [u8; 64] = sig.try_into().map_err(|_| KeyError::MalformedSignature)?;
+    let sig = ed25519_dalek::Signature::from_bytes(&sig);
+    k.verify_strict(msg, &sig)
+        .map_err(|_| KeyError::BadSignature)
 }
 
 /// DER SubjectPublicKeyInfo of an Ed25519 key (RFC 8410): a fixed 12-byte
@@ -538,62 +460,6 @@ impl Ed25519SigningKey {
     }
 }
 
-/// Writes a secret (a private key PEM) to `path`, durably and readable only by
-/// its owner.
-///
-/// The sequence: create `path` with `O_CREAT|O_EXCL` and mode 0600 (so an
-/// existing key is never overwritten and the secret is never world-readable,
-/// not even for an instant), write, fsync the file, then fsync the parent
-/// directory so the new name survives a power loss.
-pub fn write_secret_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(contents)?;
-    file.sync_all()?;
-    sync_parent_dir(path)
-}
-
-/// Writes a public file (config, certificate) atomically: a temporary file in
-/// the same directory, fsync, rename over `path`, fsync the directory.
-pub fn write_file_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("path has no file name"))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".tmp{}", std::process::id()));
-    let tmp = dir.join(tmp_name);
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        sync_parent_dir(path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-fn sync_parent_dir(path: &Path) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::File::open(dir)?.sync_all()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -634,14 +500,6 @@ mod tests {
         key.public_key()
             .verify_ecdsa_p256_der(b"msg", &der)
             .unwrap();
-        key.public_key()
-            .verify_x509(SigAlg::EcdsaSha256, b"msg", &der)
-            .unwrap();
-        assert!(
-            key.public_key()
-                .verify_x509(SigAlg::EcdsaSha384, b"msg", &der)
-                .is_err()
-        );
         assert_eq!(
             key.public_key().verify_es256(b"msg", &der),
             Err(KeyError::MalformedSignature)
@@ -684,31 +542,6 @@ mod tests {
         let back = Ed25519SigningKey::from_pkcs8_pem(&pem).unwrap();
         assert_eq!(back.public_bytes(), e.public_bytes());
         assert!(P256SigningKey::from_pkcs8_pem(&pem).is_err());
-    }
-
-    #[test]
-    fn secret_file_is_0600_and_never_overwritten() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("key.pem");
-        write_secret_file(&path, b"secret").unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-        assert!(write_secret_file(&path, b"other").is_err());
-        assert_eq!(std::fs::read(&path).unwrap(), b"secret");
-    }
-
-    #[test]
-    fn atomic_write_replaces() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.toml");
-        write_file_atomic(&path, b"a").unwrap();
-        write_file_atomic(&path, b"b").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"b");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

@@ -17,9 +17,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 
+use crate::decimal;
 use crate::merkle::{self, Hash, MAX_PROOF_HASHES, ProofError};
 use crate::policy::{Policy, PolicyError, Verdict};
-use crate::tile::parse_canonical;
 
 /// The first line.
 pub const HEADER: &str = "c2sp.org/tlog-proof@v1";
@@ -81,7 +81,7 @@ impl TlogProof {
         }
         let index = line
             .strip_prefix("index ")
-            .and_then(parse_canonical)
+            .and_then(decimal::parse)
             .ok_or(Malformed("bad index line"))?;
         let mut proof = Vec::new();
         for l in lines {
@@ -142,7 +142,8 @@ mod tests {
     use crate::checkpoint::Checkpoint;
     use crate::keys::Ed25519SigningKey;
     use crate::merkle::{leaf_hash, root};
-    use crate::note::{Note, NoteSigner};
+    use crate::note::Note;
+    use crate::vkey::NoteSigner;
 
     fn setup() -> (TlogProof, Hash, Policy) {
         let leaves: Vec<Hash> = (0u8..10).map(|i| leaf_hash(&[i])).collect();

@@ -5,9 +5,9 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use crate::report::{self, time_of};
 use anyhow::Result;
 use ashlog::entry::EntryId;
-use ashlog::report::{self, time_of};
 use ashlog::schema::{Kind, Statement};
 use ashlog::statement::SignedStatement;
 use ashlog::tile::{TILE_WIDTH, parse_statement_bundle};
