@@ -1,5 +1,5 @@
 //! The `ashlog` command line (the binary is `src/main.rs`): thin glue
-//! (STYLE §2.12) around the `ashlog` library. clap types become a validated
+//! (after ripgrep's split of a thin binary over libraries) around the `ashlog` library. clap types become a validated
 //! plan before any network I/O, the checks themselves live in the library,
 //! and [`main`] maps outcomes to exit codes: 0 verified, 1 verification
 //! failed or anomaly found, 2 usage or input error, 3 network.

@@ -43,22 +43,22 @@ pub struct Config {
     /// The log's origin: first line of every checkpoint and name of its
     /// keys, a schema-less URL such as `log.example.org/ashlog/1`. Required.
     pub origin: String,
-    /// Address to listen on. Default `127.0.0.1:8080`.
+    /// Address to listen on. Default [`defaults::LISTEN`].
     #[serde(default = "default_listen")]
     pub listen: String,
     /// Public base URL of the log, as clients reach it. Optional; shown in
     /// the transparency configuration and the policy line.
     #[serde(default)]
     pub public_url: Option<String>,
-    /// The redb database file. Default `log.redb`.
+    /// The redb database file. Default [`defaults::DATABASE`].
     #[serde(default = "default_database")]
     pub database: PathBuf,
     /// The log's P-256 key (checkpoints `0x05`, receipts), PKCS#8 PEM.
-    /// Default `log-p256.pem`.
+    /// Default [`defaults::P256_KEY`].
     #[serde(default = "default_p256")]
     pub p256_key: PathBuf,
     /// The log's Ed25519 key (checkpoints `0x01`), PKCS#8 PEM. Default
-    /// `log-ed25519.pem`.
+    /// [`defaults::ED25519_KEY`].
     #[serde(default = "default_ed25519")]
     pub ed25519_key: PathBuf,
     /// PEM files of the CA certificates whose agencies may register.
@@ -85,18 +85,19 @@ pub struct Config {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationConfig {
-    /// How far in the future `iat` may be, in seconds. Default 300.
+    /// How far in the future `iat` may be, in seconds. Default
+    /// [`defaults::MAX_CLOCK_SKEW_SECS`].
     #[serde(default = "default_skew")]
     pub max_clock_skew_secs: u64,
     /// Statements per second one issuer may register (token bucket rate).
-    /// Default 1000.
+    /// Default [`defaults::ISSUER_RATE_PER_SEC`].
     #[serde(default = "default_rate")]
     pub issuer_rate_per_sec: f64,
-    /// Token bucket size per issuer. Default 2000.
+    /// Token bucket size per issuer. Default [`defaults::ISSUER_BURST`].
     #[serde(default = "default_burst")]
     pub issuer_burst: f64,
-    /// Statement kinds accepted through `POST /entries`. Default all four
-    /// agency kinds.
+    /// Statement kinds accepted through `POST /entries`. Default
+    /// [`defaults::ACCEPTED_KINDS`], all four agency kinds.
     #[serde(default = "default_kinds")]
     pub accepted_kinds: Vec<String>,
 }
@@ -105,29 +106,33 @@ pub struct RegistrationConfig {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SequencerConfig {
-    /// Most statements committed in one batch. Default 4096.
+    /// Most statements committed in one batch. Default [`defaults::MAX_BATCH`].
     #[serde(default = "default_max_batch")]
     pub max_batch: usize,
     /// Longest a submission waits for others to share its batch, in ms.
-    /// Default 2 (a busy log fills batches while the previous one commits).
+    /// Default [`defaults::MAX_WAIT_MS`] (a busy log fills batches while the
+    /// previous one commits).
     #[serde(default = "default_max_wait")]
     pub max_wait_ms: u64,
-    /// Submissions queued before `POST /entries` answers 503. Default 65536.
+    /// Submissions queued before `POST /entries` answers 503. Default
+    /// [`defaults::QUEUE_DEPTH`].
     #[serde(default = "default_queue")]
     pub queue_depth: usize,
-    /// How often a new checkpoint may be signed, in ms. Default 200.
+    /// How often a new checkpoint may be signed, in ms. Default
+    /// [`defaults::CHECKPOINT_INTERVAL_MS`].
     #[serde(default = "default_checkpoint_interval")]
     pub checkpoint_interval_ms: u64,
     /// Time to wait for a witness quorum before signing a newer checkpoint
-    /// anyway, in ms. Default 2000.
+    /// anyway, in ms. Default [`defaults::WITNESS_ROUND_MS`].
     #[serde(default = "default_round")]
     pub witness_round_ms: u64,
-    /// Timeout of one request to a witness, in ms. Default 5000.
+    /// Timeout of one request to a witness, in ms. Default
+    /// [`defaults::WITNESS_TIMEOUT_MS`].
     #[serde(default = "default_witness_timeout")]
     pub witness_timeout_ms: u64,
     /// New entries looked up in memory before they are merged, sorted, into
     /// the dedup index: more costs memory (about 100 bytes each), fewer
-    /// costs index writes. Default 16384.
+    /// costs index writes. Default [`defaults::DEDUP_MERGE_EVERY`].
     #[serde(default = "default_dedup_merge_every")]
     pub dedup_merge_every: usize,
 }
@@ -139,91 +144,186 @@ pub struct HttpConfig {
     /// Worker threads. Default: the number of CPUs.
     #[serde(default)]
     pub workers: Option<usize>,
-    /// Most open connections per worker. Default 8192: each open
+    /// Most open connections per worker. Default
+    /// [`defaults::MAX_CONNECTIONS`]: each open
     /// connection costs the log about 15 KB, so two workers' worth stay
     /// near 250 MB, inside the log's 512 MiB budget (actix's own default
     /// of 25,000 a worker would not).
     #[serde(default = "default_max_conn")]
     pub max_connections: usize,
     /// Time a client has to send its request headers, in ms (slow clients
-    /// are cut off). Default 5000.
+    /// are cut off). Default [`defaults::CLIENT_REQUEST_TIMEOUT_MS`].
     #[serde(default = "default_request_timeout")]
     pub client_request_timeout_ms: u64,
-    /// Idle keep-alive, in seconds. Default 30.
+    /// Idle keep-alive, in seconds. Default [`defaults::KEEP_ALIVE_SECS`].
     #[serde(default = "default_keep_alive")]
     pub keep_alive_secs: u64,
-    /// Longest `Prefer: wait=N` honoured, in seconds. Default 30.
+    /// Longest `Prefer: wait=N` honoured, in seconds. Default
+    /// [`defaults::MAX_PREFER_WAIT_SECS`].
     #[serde(default = "default_max_prefer_wait")]
     pub max_prefer_wait_secs: u64,
     /// Statement bundles (`/statements/...`, up to 1.5 MB each) sent at
     /// once; more are answered 503 with Retry-After. Each holds at most one
-    /// piece of about 48 KB in memory. Default 256.
+    /// piece of about 48 KB in memory. Default [`defaults::MAX_BUNDLE_STREAMS`].
     #[serde(default = "default_max_bundle_streams")]
     pub max_bundle_streams: usize,
 }
 
+/// Every default of `ashlog.toml`, one named constant each: the serde
+/// defaults, the field docs and `ashlog-server serve --help` all read these.
+pub mod defaults {
+    /// Default of the field of the same name.
+    pub const LISTEN: &str = "127.0.0.1:8080";
+    /// Default of the field of the same name.
+    pub const DATABASE: &str = "log.redb";
+    /// Default of the field of the same name.
+    pub const P256_KEY: &str = "log-p256.pem";
+    /// Default of the field of the same name.
+    pub const ED25519_KEY: &str = "log-ed25519.pem";
+    /// Default of the field of the same name.
+    pub const MAX_CLOCK_SKEW_SECS: u64 = 300;
+    /// Default of the field of the same name.
+    pub const ISSUER_RATE_PER_SEC: f64 = 1000.0;
+    /// Default of the field of the same name.
+    pub const ISSUER_BURST: f64 = 2000.0;
+    /// Default of the field of the same name.
+    pub const MAX_BATCH: usize = 4096;
+    /// Default of the field of the same name.
+    pub const DEDUP_MERGE_EVERY: usize = crate::storage::redb::DEFAULT_MERGE_EVERY;
+    /// Default of the field of the same name.
+    pub const MAX_WAIT_MS: u64 = 2;
+    /// Default of the field of the same name.
+    pub const QUEUE_DEPTH: usize = 65536;
+    /// Default of the field of the same name.
+    pub const CHECKPOINT_INTERVAL_MS: u64 = 200;
+    /// Default of the field of the same name.
+    pub const WITNESS_ROUND_MS: u64 = 2000;
+    /// Default of the field of the same name.
+    pub const WITNESS_TIMEOUT_MS: u64 = 5000;
+    /// Default of the field of the same name.
+    pub const MAX_BUNDLE_STREAMS: usize = 256;
+    /// Default of the field of the same name.
+    pub const MAX_CONNECTIONS: usize = 8192;
+    /// Default of the field of the same name.
+    pub const CLIENT_REQUEST_TIMEOUT_MS: u64 = 5000;
+    /// Default of the field of the same name.
+    pub const KEEP_ALIVE_SECS: u64 = 30;
+    /// Default of the field of the same name.
+    pub const MAX_PREFER_WAIT_SECS: u64 = 30;
+    /// Default `accepted_kinds`: every kind an agency registers (the
+    /// `policy` kind is the log's own and never accepted over HTTP).
+    pub const ACCEPTED_KINDS: [&str; 4] = ["destruction", "takedown", "endorsement", "correction"];
+}
+
 fn default_listen() -> String {
-    "127.0.0.1:8080".into()
+    defaults::LISTEN.into()
 }
 fn default_database() -> PathBuf {
-    "log.redb".into()
+    defaults::DATABASE.into()
 }
 fn default_p256() -> PathBuf {
-    "log-p256.pem".into()
+    defaults::P256_KEY.into()
 }
 fn default_ed25519() -> PathBuf {
-    "log-ed25519.pem".into()
+    defaults::ED25519_KEY.into()
 }
 fn default_skew() -> u64 {
-    300
+    defaults::MAX_CLOCK_SKEW_SECS
 }
 fn default_rate() -> f64 {
-    1000.0
+    defaults::ISSUER_RATE_PER_SEC
 }
 fn default_burst() -> f64 {
-    2000.0
+    defaults::ISSUER_BURST
+}
+fn default_max_batch() -> usize {
+    defaults::MAX_BATCH
+}
+fn default_dedup_merge_every() -> usize {
+    defaults::DEDUP_MERGE_EVERY
+}
+fn default_max_wait() -> u64 {
+    defaults::MAX_WAIT_MS
+}
+fn default_queue() -> usize {
+    defaults::QUEUE_DEPTH
+}
+fn default_checkpoint_interval() -> u64 {
+    defaults::CHECKPOINT_INTERVAL_MS
+}
+fn default_round() -> u64 {
+    defaults::WITNESS_ROUND_MS
+}
+fn default_witness_timeout() -> u64 {
+    defaults::WITNESS_TIMEOUT_MS
+}
+fn default_max_bundle_streams() -> usize {
+    defaults::MAX_BUNDLE_STREAMS
+}
+fn default_max_conn() -> usize {
+    defaults::MAX_CONNECTIONS
+}
+fn default_request_timeout() -> u64 {
+    defaults::CLIENT_REQUEST_TIMEOUT_MS
+}
+fn default_keep_alive() -> u64 {
+    defaults::KEEP_ALIVE_SECS
+}
+fn default_max_prefer_wait() -> u64 {
+    defaults::MAX_PREFER_WAIT_SECS
 }
 fn default_kinds() -> Vec<String> {
-    ["destruction", "takedown", "endorsement", "correction"]
+    defaults::ACCEPTED_KINDS
         .iter()
         .map(|s| s.to_string())
         .collect()
 }
-fn default_max_batch() -> usize {
-    4096
-}
-fn default_dedup_merge_every() -> usize {
-    crate::storage::redb::DEFAULT_MERGE_EVERY
-}
-fn default_max_wait() -> u64 {
-    2
-}
-fn default_queue() -> usize {
-    65536
-}
-fn default_checkpoint_interval() -> u64 {
-    200
-}
-fn default_round() -> u64 {
-    2000
-}
-fn default_witness_timeout() -> u64 {
-    5000
-}
-fn default_max_bundle_streams() -> usize {
-    256
-}
-fn default_max_conn() -> usize {
-    8192
-}
-fn default_request_timeout() -> u64 {
-    5000
-}
-fn default_keep_alive() -> u64 {
-    30
-}
-fn default_max_prefer_wait() -> u64 {
-    30
+
+/// The configuration reference `ashlog-server serve --help` prints: every
+/// key with its default, built from [`defaults`] so the help cannot drift
+/// from what the log does.
+pub fn reference() -> String {
+    use defaults as d;
+    format!(
+        "Configuration (ashlog.toml; relative paths are relative to it):
+  origin            the log's origin (required)
+  listen            address, default {}
+  public_url        URL clients use (optional)
+  database          redb file, default {}
+  p256_key          P-256 key for checkpoints (0x05) and receipts, default {}
+  ed25519_key       Ed25519 key for checkpoints (0x01), default {}
+  trust_anchors     list of CA PEM files agencies chain to (default none)
+  witness_policy    tlog-policy file: witness lines with URLs, groups, quorum
+                    (optional; without it checkpoints publish unwitnessed)
+  [registration]    max_clock_skew_secs ({}), issuer_rate_per_sec ({}),
+                    issuer_burst ({}), accepted_kinds ({})
+  [sequencer]       max_batch ({}), max_wait_ms ({}), queue_depth ({}),
+                    checkpoint_interval_ms ({}), witness_round_ms ({}),
+                    witness_timeout_ms ({}), dedup_merge_every ({})
+  [http]            workers (CPUs), max_connections ({}),
+                    client_request_timeout_ms ({}), keep_alive_secs ({}),
+                    max_prefer_wait_secs ({}), max_bundle_streams ({})",
+        d::LISTEN,
+        d::DATABASE,
+        d::P256_KEY,
+        d::ED25519_KEY,
+        d::MAX_CLOCK_SKEW_SECS,
+        d::ISSUER_RATE_PER_SEC,
+        d::ISSUER_BURST,
+        d::ACCEPTED_KINDS.join(", "),
+        d::MAX_BATCH,
+        d::MAX_WAIT_MS,
+        d::QUEUE_DEPTH,
+        d::CHECKPOINT_INTERVAL_MS,
+        d::WITNESS_ROUND_MS,
+        d::WITNESS_TIMEOUT_MS,
+        d::DEDUP_MERGE_EVERY,
+        d::MAX_CONNECTIONS,
+        d::CLIENT_REQUEST_TIMEOUT_MS,
+        d::KEEP_ALIVE_SECS,
+        d::MAX_PREFER_WAIT_SECS,
+        d::MAX_BUNDLE_STREAMS,
+    )
 }
 
 impl Default for RegistrationConfig {
@@ -363,6 +463,49 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
+    /// Every key of a default configuration is in the reference with the
+    /// value the parser fills in (TOML keys in tables, values as printed).
+    #[test]
+    fn reference_names_every_key_with_its_default() {
+        let cfg: Config = toml::from_str("origin = \"o.example/log\"").unwrap();
+        let value = toml::Value::try_from(&cfg).unwrap();
+        let reference = reference();
+        let mut checked = 0;
+        let mut check = |key: &str, v: &toml::Value| {
+            let shown = match v {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Array(a) => a
+                    .iter()
+                    .map(|x| x.as_str().unwrap_or_default().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                toml::Value::Float(f) => format!("{f}"),
+                other => other.to_string(),
+            };
+            assert!(reference.contains(key), "{key} missing from the reference");
+            if key != "origin" {
+                assert!(
+                    reference.contains(&format!("{key} ({shown})"))
+                        || reference.contains(&format!("default {shown}")),
+                    "{key} = {shown} is not what the reference says:\n{reference}"
+                );
+            }
+            checked += 1;
+        };
+        for (k, v) in value.as_table().unwrap() {
+            match v {
+                toml::Value::Table(t) => {
+                    assert!(reference.contains(&format!("[{k}]")), "[{k}] missing");
+                    for (k, v) in t {
+                        check(k, v);
+                    }
+                }
+                v => check(k, v),
+            }
+        }
+        assert!(checked >= 20, "only {checked} keys checked");
+    }
+
     use super::*;
 
     #[test]

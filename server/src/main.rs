@@ -64,32 +64,15 @@ enum Command {
     /// Example:
     ///   ashlog-server serve --config /srv/ashlog/ashlog.toml
     ///
-    /// Configuration (ashlog.toml; relative paths are relative to it):
-    ///   origin            the log's origin (required)
-    ///   listen            address, default 127.0.0.1:8080
-    ///   public_url        URL clients use (optional)
-    ///   database          redb file, default log.redb
-    ///   p256_key          P-256 key for checkpoints (0x05) and receipts, default log-p256.pem
-    ///   ed25519_key       Ed25519 key for checkpoints (0x01), default log-ed25519.pem
-    ///   trust_anchors     list of CA PEM files agencies chain to (default none)
-    ///   witness_policy    tlog-policy file: witness lines with URLs, groups, quorum
-    ///                     (optional; without it checkpoints publish unwitnessed)
-    ///   [registration]    max_clock_skew_secs (300), issuer_rate_per_sec (1000),
-    ///                     issuer_burst (2000), accepted_kinds (all four)
-    ///   [sequencer]       max_batch (4096), max_wait_ms (2), queue_depth (65536),
-    ///                     checkpoint_interval_ms (200), witness_round_ms (2000),
-    ///                     witness_timeout_ms (5000), dedup_merge_every (16384)
-    ///   [http]            workers (CPUs), max_connections (8192),
-    ///                     client_request_timeout_ms (5000), keep_alive_secs (30),
-    ///                     max_prefer_wait_secs (30), max_bundle_streams (256)
-    ///
+    /// Configuration: see the reference after the options (it lists
+    /// every key of ashlog.toml with its default).    ///
     /// If the trust anchors, accepted kinds, skew or witness policy differ from
     /// the policy statement in force, serve first appends a new policy
     /// statement, so every change of policy is on the log.
     ///
     /// SIGTERM or Ctrl-C: stop accepting, finish the batch in flight, sign a
     /// final checkpoint, exit.
-    #[command(verbatim_doc_comment)]
+    #[command(verbatim_doc_comment, after_long_help = ashlog_server::config::reference())]
     Serve {
         /// The config file.
         #[arg(long, default_value = "ashlog.toml")]

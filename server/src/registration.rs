@@ -1,16 +1,17 @@
-//! Registration: the checks of DESIGN §4, in order of cheapness, before a
-//! statement may be sequenced.
+//! Registration: the log's own rules around the library's one acceptance
+//! check ([`ashlog::verify::accept_statement`], the same check `ashlog
+//! verify` and the auditor's replay run), before a statement may be
+//! sequenced.
 //!
 //! 1. strict CBOR and the COSE profile (alg ES256, headers, attached payload);
-//! 2. content type names a kind this log accepts;
-//! 3. `iat` not in the future beyond the allowed skew;
-//! 4. the payload validates against its kind's schema (field-path errors);
-//! 5. the x5chain validates to a configured trust anchor, the leaf valid at
-//!    `iat` and now (validated chains are cached by fingerprint, with their
-//!    validity window, so the hot path re-checks times, not signatures);
-//! 6. the leaf carries a URI SAN equal to `iss`;
-//! 7. the ES256 signature verifies with the leaf key;
-//! 8. the issuer is within its rate.
+//! 2. content type names a kind this log accepts (the log's rule);
+//! 3. `iat` not in the future beyond the allowed skew (the log's rule);
+//! 4. the acceptance check: the x5chain validates to a configured trust
+//!    anchor, the leaf valid at `iat` and now (through the library's chain
+//!    cache, so the hot path re-checks times, not signatures); the leaf
+//!    carries a URI SAN equal to `iss`; the ES256 signature verifies with
+//!    the leaf key; the payload validates against its kind's schema;
+//! 5. the issuer is within its rate (the log's rule).
 //!
 //! Nothing here touches storage: a rejection changes nothing.
 
@@ -18,16 +19,15 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use ashlog::chain::{CertChain, ChainError, TrustAnchors, ValidatedChain};
+use ashlog::chain::{ChainCache, ChainError, Lookup, TrustAnchors};
+use ashlog::keys::KeyError;
 use ashlog::merkle::Hash;
 use ashlog::schema::{Kind, SchemaError, Statement};
 use ashlog::statement::{SignedStatement, StatementError};
+use ashlog::verify::{AcceptedStatement, ChainTimes, VerifyError, accept_statement};
 
 use crate::metrics::Metrics;
 
-/// Most validated chains kept in the cache. Agencies are few; a flood of
-/// distinct chains only costs full validations, never memory.
-const CHAIN_CACHE_MAX: usize = 4096;
 /// Most issuers tracked by the rate limiter before stale ones are dropped.
 const RATE_TABLE_MAX: usize = 65536;
 
@@ -75,6 +75,22 @@ pub enum RegistrationError {
 }
 
 impl RegistrationError {
+    /// The registration error for a failed acceptance check: the same
+    /// variants (and so the same statuses and titles) as before the check
+    /// moved into the library.
+    fn from_acceptance(e: VerifyError) -> RegistrationError {
+        match e {
+            VerifyError::UnknownKind(ct) => RegistrationError::KindNotAccepted(ct),
+            VerifyError::NoChain => RegistrationError::NoChain,
+            VerifyError::Chain(c) => RegistrationError::Chain(c),
+            VerifyError::IssuerMismatch(iss) => RegistrationError::IssuerMismatch(iss),
+            VerifyError::Schema(s) => RegistrationError::Schema(s),
+            VerifyError::Statement(s) => RegistrationError::Statement(s),
+            // The only other failure of the acceptance check.
+            _ => RegistrationError::Statement(StatementError::Signature(KeyError::BadSignature)),
+        }
+    }
+
     /// A short stable label for metrics.
     pub fn kind(&self) -> String {
         match self {
@@ -97,6 +113,8 @@ pub struct Accepted {
     pub statement: SignedStatement,
     /// Its kind.
     pub kind: Kind,
+    /// Its content, decoded and validated.
+    pub payload: Statement,
     /// The registered bytes (empty unprotected header).
     pub registered: Vec<u8>,
     /// SHA-256 of the registered bytes: the log entry.
@@ -125,7 +143,7 @@ struct Bucket {
 pub struct Registrar {
     anchors: TrustAnchors,
     settings: RegistrationSettings,
-    cache: Mutex<HashMap<[u8; 32], ValidatedChain>>,
+    cache: ChainCache,
     buckets: Mutex<HashMap<String, Bucket>>,
 }
 
@@ -135,7 +153,7 @@ impl Registrar {
         Registrar {
             anchors,
             settings,
-            cache: Mutex::new(HashMap::new()),
+            cache: ChainCache::default(),
             buckets: Mutex::new(HashMap::new()),
         }
     }
@@ -165,13 +183,17 @@ impl Registrar {
                 skew: self.settings.max_skew_secs,
             });
         }
-        Statement::from_cbor(kind, statement.payload())?;
-        let chain = statement.x5chain().ok_or(RegistrationError::NoChain)?;
-        let validated = self.validate_chain(chain, statement.iat, now, metrics)?;
-        if !validated.has_uri_san(&statement.iss) {
-            return Err(RegistrationError::IssuerMismatch(statement.iss.clone()));
+        let accepted = accept_statement(
+            &statement,
+            &self.anchors,
+            ChainTimes::AtSigningAndNow(now),
+            Some(&self.cache),
+        )
+        .map_err(RegistrationError::from_acceptance)?;
+        match accepted.lookup {
+            Some(Lookup::Hit) => metrics.chain_cache_hits.add(1),
+            _ => metrics.chain_cache_misses.add(1),
         }
-        statement.verify_signature(validated.leaf_key())?;
         self.take_token(&statement.iss, now)?;
         let registered = statement.registered_bytes();
         let entry = Hash(
@@ -181,47 +203,14 @@ impl Registrar {
             ))
             .into(),
         );
+        let AcceptedStatement { payload, .. } = accepted;
         Ok(Accepted {
             statement,
             kind,
+            payload,
             registered,
             entry,
         })
-    }
-
-    fn validate_chain(
-        &self,
-        ders: &[Vec<u8>],
-        iat: i64,
-        now: i64,
-        metrics: &Metrics,
-    ) -> Result<ValidatedChain, RegistrationError> {
-        // The cache is keyed by the fingerprint of the raw DERs, so a hit
-        // costs one SHA-256 and no certificate parsing.
-        let key = ashlog::chain::fingerprint_of(ders);
-        let cached = self.cache.lock().ok().and_then(|c| c.get(&key).cloned());
-        if let Some(v) = cached {
-            // The window is the intersection of every certificate's
-            // validity, so checking both times against it is exactly the
-            // time check of a full validation.
-            if [iat, now]
-                .iter()
-                .all(|t| *t >= v.not_before() && *t <= v.not_after())
-            {
-                metrics.chain_cache_hits.add(1);
-                return Ok(v);
-            }
-        }
-        metrics.chain_cache_misses.add(1);
-        let chain = CertChain::from_der_list(ders.to_vec())?;
-        let v = chain.validate(&self.anchors, &[iat, now])?;
-        if let Ok(mut c) = self.cache.lock() {
-            if c.len() >= CHAIN_CACHE_MAX {
-                c.clear();
-            }
-            c.insert(key, v.clone());
-        }
-        Ok(v)
     }
 
     fn take_token(&self, iss: &str, _now: i64) -> Result<(), RegistrationError> {

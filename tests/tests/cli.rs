@@ -125,6 +125,55 @@ fn agency_files(user: &User, agency: &Agency, name: &str) -> (String, String) {
     (key, chain)
 }
 
+/// The paragraph of cli/CLI.md's "JSON output" section that starts with
+/// `**<command>**`.
+fn json_doc(command: &str) -> String {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../cli/CLI.md"),
+    )
+    .unwrap();
+    let start = doc
+        .find(&format!("**{command}**"))
+        .unwrap_or_else(|| panic!("CLI.md documents no --json for {command}"));
+    let rest = &doc[start..];
+    rest[..rest.find("\n\n").unwrap_or(rest.len())].to_string()
+}
+
+/// Every field `--json` printed (objects at any depth, and the first element
+/// of arrays of objects) is named in the command's CLI.md paragraph, so the
+/// documentation is tested against what the code emits.
+fn assert_json_documented(commands: &[&str], j: &serde_json::Value) {
+    fn keys(v: &serde_json::Value, skip: &[&str], out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    out.push(k.clone());
+                    // Payloads and maps keyed by data, not field names.
+                    if !skip.contains(&k.as_str()) {
+                        keys(v, skip, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => {
+                if let Some(first) = a.first() {
+                    keys(first, skip, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let doc: String = commands.iter().map(|c| json_doc(c)).collect();
+    let command = commands[0];
+    let mut found = Vec::new();
+    keys(j, &["statement", "by_kind", "summary"], &mut found);
+    for k in found {
+        assert!(
+            doc.contains(&format!("`{k}`")),
+            "--json of {command} prints `{k}`, which cli/CLI.md does not document:\n{doc}"
+        );
+    }
+}
+
 /// The whole story as the three kinds of user live it:
 /// 1. the agency makes a key and a CSR; the test CA certifies it;
 /// 2. it writes a statement from the template, signs it, submits it;
@@ -309,6 +358,7 @@ fn agency_signs_and_submits_citizen_verifies_auditor_replays() {
             >= 2
     );
     assert!(j["signer"]["subject"].as_str().unwrap().contains("Wuxi"));
+    assert_json_documented(&["verify"], &j);
 
     // 4. Online, by entry id and by file; the second run finds the saved checkpoint.
     let on = citizen
@@ -340,6 +390,7 @@ fn agency_signs_and_submits_citizen_verifies_auditor_replays() {
         .json();
     assert_eq!(on["online"]["receipt_consistent"], true);
     assert_eq!(on["online"]["saved_consistent"], true);
+    assert_json_documented(&["verify"], &on);
 
     // 5. A notary endorses, the agency corrects, through the CLI.
     let notary = world.agency("https://notary.example.org").unwrap();
@@ -464,6 +515,7 @@ fn agency_signs_and_submits_citizen_verifies_auditor_replays() {
     assert_eq!(sj["endorsements"][0]["entry_id"], "1.2");
     assert_eq!(sj["endorsements"][0]["applies_to_this_version"], true);
     assert_eq!(sj["corrections"][0]["correction_kind"], "status_update");
+    assert_json_documented(&["show", "verify"], &sj);
 
     // 7. audit.
     let auditor = User::new(&world, "auditor");
@@ -490,6 +542,7 @@ fn agency_signs_and_submits_citizen_verifies_auditor_replays() {
     assert_eq!(a["policies"][0], "1.0");
     assert_eq!(a["corrections"][0]["target"], "1.1");
     assert_eq!(a["by_issuer"].as_array().unwrap().len(), 2);
+    assert_json_documented(&["audit / monitor"], &a);
     let human = auditor
         .run(&[
             "audit",

@@ -82,6 +82,45 @@ impl Edge {
         Ok(Edge { size, levels })
     }
 
+    /// The edge of a tree of `size` leaves from its partial tiles, level 0
+    /// first (as [`Edge::levels`] holds them). None unless there is exactly
+    /// one entry per level the tree has and each holds the width the size
+    /// gives it: a saved edge that does not fit its size is corrupt.
+    pub fn from_levels(size: u64, levels: Vec<Vec<u8>>) -> Option<Edge> {
+        let mut expected = 0usize;
+        while hashes_at(size, expected) > 0 {
+            expected += 1;
+        }
+        if levels.len() != expected {
+            return None;
+        }
+        for (level, bytes) in levels.iter().enumerate() {
+            let width = (hashes_at(size, level) % TILE_WIDTH) as usize;
+            if bytes.len() != width * HASH_BYTES {
+                return None;
+            }
+        }
+        Some(Edge { size, levels })
+    }
+
+    /// The partial tiles of the edge that hold hashes, with their ids.
+    pub fn partial_tiles(&self) -> impl Iterator<Item = (tile::TileId, &[u8])> {
+        self.levels
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !b.is_empty())
+            .map(|(level, b)| {
+                (
+                    tile::TileId {
+                        level: level as u8,
+                        index: hashes_at(self.size, level) / TILE_WIDTH,
+                        width: (b.len() / HASH_BYTES) as u16,
+                    },
+                    b.as_slice(),
+                )
+            })
+    }
+
     /// The root of the tree this edge ends.
     pub fn root(&self) -> Hash {
         let nodes = merkle::root_nodes(self.size);
@@ -218,6 +257,15 @@ mod tests {
             assert_eq!(loaded, edge);
             assert_eq!(loaded.root(), merkle::root(&all[..edge.size as usize]));
         }
+        // The saved form round-trips, and a wrong width is refused.
+        let back = Edge::from_levels(edge.size, edge.levels.clone()).unwrap();
+        assert_eq!(back, edge);
+        let mut bad = edge.levels.clone();
+        let short = bad[0].len().saturating_sub(32);
+        bad[0].truncate(short);
+        assert!(Edge::from_levels(edge.size, bad).is_none());
+        assert!(Edge::from_levels(edge.size, Vec::new()).is_none());
+        assert_eq!(Edge::from_levels(0, Vec::new()), Some(Edge::default()));
         // A short or missing tile is an error, not a wrong edge.
         let short = Edge::from_tiles::<String>(257, |_, _, _| Ok(vec![0; 16]));
         assert!(short.is_err());

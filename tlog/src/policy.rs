@@ -45,8 +45,25 @@ pub enum PolicyError {
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
     /// Not enough witnesses cosigned.
-    #[error("witness quorum not met: {0}")]
-    QuorumNotMet(String),
+    #[error(
+        "witness quorum not met: needs {required}, cosigned by {}",
+        list_or(cosigned, "no known witness")
+    )]
+    QuorumNotMet {
+        /// The quorum, in words ([`Policy::describe_quorum`]).
+        required: String,
+        /// The policy names of the witnesses whose cosignatures verified.
+        cosigned: Vec<String>,
+    },
+}
+
+/// `a, b, c`, or `none` when there is nothing to list.
+pub fn list_or(items: &[String], none: &str) -> String {
+    if items.is_empty() {
+        none.to_string()
+    } else {
+        items.join(", ")
+    }
 }
 
 /// A log the policy trusts.
@@ -438,16 +455,10 @@ impl Policy {
     pub fn require(&self, note_bytes: &[u8]) -> Result<Verdict, PolicyError> {
         let v = self.evaluate(note_bytes)?;
         if !v.quorum_met {
-            let got: Vec<&str> = v.cosigners.iter().map(|(n, _)| n.as_str()).collect();
-            return Err(PolicyError::QuorumNotMet(format!(
-                "needs {}, cosigned by {}",
-                self.describe_quorum(),
-                if got.is_empty() {
-                    "no known witness".to_string()
-                } else {
-                    got.join(", ")
-                }
-            )));
+            return Err(PolicyError::QuorumNotMet {
+                required: self.describe_quorum(),
+                cosigned: v.cosigners.iter().map(|(n, _)| n.clone()).collect(),
+            });
         }
         Ok(v)
     }
@@ -564,7 +575,7 @@ mod tests {
         assert_eq!(v.log_signatures.len(), 2);
         assert!(matches!(
             p.require(&checkpoint_note(&w, &[1])),
-            Err(PolicyError::QuorumNotMet(_))
+            Err(PolicyError::QuorumNotMet { .. })
         ));
         assert!(!p.evaluate(&checkpoint_note(&w, &[])).unwrap().quorum_met);
         let none = Policy::parse(&policy_text(&w, "none")).unwrap();

@@ -41,6 +41,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![warn(missing_docs)]
 
+mod cache;
 mod cert;
 mod error;
 mod key;
@@ -52,6 +53,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use crate::keys::PublicKey;
+pub use cache::{ChainCache, Lookup};
 use cert::{Cert, dn_string, role_in_chain};
 use error::ext_name;
 pub use error::{CertRole, ChainError};
@@ -126,6 +128,10 @@ impl Anchor {
 #[derive(Clone, Debug, Default)]
 pub struct TrustAnchors {
     anchors: Vec<Anchor>,
+    /// SHA-256 chained over every anchor's SHA-256, in order: a cache of
+    /// validations keys on it, so a result under one anchor set is never
+    /// taken for another.
+    fingerprint: [u8; 32],
 }
 
 impl TrustAnchors {
@@ -179,7 +185,12 @@ impl TrustAnchors {
             )));
         }
         let key = CertKey::from_spki_der(&cert.spki).map_err(|e| why(&e.to_string()))?;
-        let sha256 = Sha256::digest(&der).into();
+        let sha256: [u8; 32] = Sha256::digest(&der).into();
+        self.fingerprint = Sha256::new()
+            .chain_update(self.fingerprint)
+            .chain_update(sha256)
+            .finalize()
+            .into();
         self.anchors.push(Anchor {
             der,
             cert,
@@ -202,6 +213,12 @@ impl TrustAnchors {
     /// The anchors, in the order they were added.
     pub fn iter(&self) -> impl Iterator<Item = &Anchor> {
         self.anchors.iter()
+    }
+
+    /// A digest of the whole anchor set (every anchor, in order): equal
+    /// sets added in the same order have the same fingerprint.
+    pub fn fingerprint(&self) -> [u8; 32] {
+        self.fingerprint
     }
 
     /// The anchor that chain certificate `cert` (DER `der`) is: the same

@@ -41,18 +41,26 @@ fn rc(e: rcgen::Error) -> PkiError {
 pub struct Name {
     /// Common name, e.g. "Wuxi Big Data Administration".
     pub common_name: String,
-    /// Organisation.
+    /// Organisation (empty: no O attribute).
     pub organization: String,
-    /// Two-letter country code.
+    /// Two-letter country code (empty: no C attribute).
     pub country: String,
 }
 
 impl Name {
+    /// The distinguished name. An empty attribute is left out rather than
+    /// encoded empty: `O=` in a subject means nothing and reads as an error.
     fn to_dn(&self) -> DistinguishedName {
         let mut dn = DistinguishedName::new();
-        dn.push(DnType::CountryName, self.country.as_str());
-        dn.push(DnType::OrganizationName, self.organization.as_str());
-        dn.push(DnType::CommonName, self.common_name.as_str());
+        for (ty, value) in [
+            (DnType::CountryName, &self.country),
+            (DnType::OrganizationName, &self.organization),
+            (DnType::CommonName, &self.common_name),
+        ] {
+            if !value.is_empty() {
+                dn.push(ty, value.as_str());
+            }
+        }
         dn
     }
 }
@@ -315,6 +323,32 @@ mod tests {
             organization: "Test".into(),
             country: "CN".into(),
         }
+    }
+
+    /// `ashlog key new` without `--org`: the subject has no `O=` at all.
+    #[test]
+    fn empty_name_attributes_are_left_out() {
+        let now = 1_800_000_000;
+        let root = Authority::new_root(&name("Root"), now - 1000, now + 100_000).unwrap();
+        let key = P256SigningKey::generate().unwrap();
+        let bare = Name {
+            common_name: "Agency".into(),
+            organization: String::new(),
+            country: "CN".into(),
+        };
+        let (leaf, _) = root
+            .issue_for_csr(
+                &csr(&key, &bare, "https://agency.example").unwrap(),
+                now,
+                now + 10,
+            )
+            .unwrap();
+        let anchors = TrustAnchors::from_pem(&root.cert_pem()).unwrap();
+        let v = CertChain::from_der_list(vec![leaf])
+            .unwrap()
+            .validate(&anchors, &[now])
+            .unwrap();
+        assert_eq!(v.leaf_subject(), "CN=Agency, C=CN");
     }
 
     #[test]

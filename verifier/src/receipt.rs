@@ -232,8 +232,16 @@ impl Receipt {
     /// for; compare it with a signed checkpoint.
     pub fn verify(&self, leaf: &Hash, key: &PublicKey) -> Result<Hash, ReceiptError> {
         let root = self.root_for(leaf)?;
-        key.verify_es256(&sig_structure(&self.protected, &root.0), &self.signature)?;
+        self.verify_signature(&root, key)?;
         Ok(root)
+    }
+
+    /// Checks the log's signature over `root` (the detached payload) with
+    /// `key`, for a caller that already folded the proof to `root`. Ok
+    /// means `key` signed this receipt's protected header with that root.
+    pub fn verify_signature(&self, root: &Hash, key: &PublicKey) -> Result<(), ReceiptError> {
+        key.verify_es256(&sig_structure(&self.protected, &root.0), &self.signature)?;
+        Ok(())
     }
 }
 

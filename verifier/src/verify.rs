@@ -24,12 +24,12 @@
 //! nobody changed a byte since. It does not mean the data was destroyed;
 //! that is what the agency claims and the endorsements attest.
 
-use crate::chain::{CertChain, ChainError, TrustAnchors, ValidatedChain};
+use crate::chain::{CertChain, ChainCache, ChainError, Lookup, TrustAnchors, ValidatedChain};
 use crate::checkpoint::Checkpoint;
 use crate::entry::EntryId;
 use crate::merkle::{self, Hash, ProofError};
 use crate::note::SigType;
-use crate::policy::{Policy, PolicyError};
+use crate::policy::{Policy, PolicyError, list_or};
 use crate::receipt::{self, Receipt, ReceiptError};
 use crate::schema::{Kind, SchemaError, Statement};
 use crate::statement::{SignedStatement, StatementError};
@@ -82,8 +82,16 @@ pub enum VerifyError {
     #[error("the log's checkpoint does not verify: {0}")]
     Checkpoint(PolicyError),
     /// Too few witnesses cosigned.
-    #[error("too few witnesses cosigned the checkpoint: {0}")]
-    QuorumNotMet(String),
+    #[error(
+        "too few witnesses cosigned the checkpoint: the policy requires {required}; cosigned by {}",
+        list_or(cosigned, "none of them")
+    )]
+    QuorumNotMet {
+        /// The quorum, in words.
+        required: String,
+        /// The policy names of the witnesses whose cosignatures verified.
+        cosigned: Vec<String>,
+    },
     /// Receipt and checkpoint are for different sizes.
     #[error("the receipt is for a tree of {receipt} entries but the checkpoint for {checkpoint}")]
     SizeMismatch {
@@ -127,7 +135,7 @@ impl VerifyError {
                 ),
             )) => "checkpoint signature or cosignature",
             VerifyError::Checkpoint(_) => "checkpoint",
-            VerifyError::QuorumNotMet(_) => "witness quorum",
+            VerifyError::QuorumNotMet { .. } => "witness quorum",
             VerifyError::SizeMismatch { .. } | VerifyError::InclusionProof(_) => "inclusion proof",
             VerifyError::NoReceiptKey(_)
             | VerifyError::ReceiptKid(_)
@@ -165,18 +173,64 @@ pub struct Verified {
     pub receipt: Receipt,
 }
 
-/// Verifies a statement's agency side only (signature, chain at `iat`,
-/// issuer name, schema). Used by monitors and auditors for every entry.
-pub fn verify_statement(
+/// When the agency's certificate chain must have been valid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChainTimes {
+    /// At the statement's signing time `iat` only: what a citizen or an
+    /// auditor checks, any time later (certificates expire; a statement
+    /// signed while its certificate was valid stays valid).
+    AtSigning,
+    /// At `iat` and at this unix time: what the log checks when it
+    /// registers, so it never accepts a statement from an expired or
+    /// not-yet-valid certificate today.
+    AtSigningAndNow(i64),
+}
+
+/// A statement that passed [`accept_statement`].
+#[derive(Debug, Clone)]
+pub struct AcceptedStatement {
+    /// Its kind.
+    pub kind: Kind,
+    /// Its content, decoded and validated.
+    pub payload: Statement,
+    /// The agency's validated chain.
+    pub chain: ValidatedChain,
+    /// Whether the chain came from the cache (None: no cache given).
+    pub lookup: Option<Lookup>,
+}
+
+/// The agency side of a statement, the one check that the log's
+/// registration, `ashlog verify` and the auditor's replay all run: the
+/// content type names a kind; the x5chain validates to one of `anchors` at
+/// `times` (through `cache` when given); the leaf certificate names `iss`;
+/// the ES256 signature verifies with the leaf key; the payload is a valid
+/// statement of its kind. In that order, so the first failure names the
+/// part a citizen would look at first.
+///
+/// Ok means this agency, certified by one of these roots, signed exactly
+/// this payload and header, and the payload says something well formed.
+/// What the log adds around it (accepted kinds, clock skew, rate limits)
+/// is the log's business, not the statement's.
+pub fn accept_statement(
     statement: &SignedStatement,
     anchors: &TrustAnchors,
-) -> Result<(Kind, Statement, ValidatedChain), VerifyError> {
+    times: ChainTimes,
+    cache: Option<&ChainCache>,
+) -> Result<AcceptedStatement, VerifyError> {
     let kind = Kind::from_content_type(&statement.content_type)
         .ok_or_else(|| VerifyError::UnknownKind(statement.content_type.clone()))?;
     let ders = statement.x5chain().ok_or(VerifyError::NoChain)?;
-    let chain = CertChain::from_der_list(ders.to_vec())
-        .and_then(|c| c.validate(anchors, &[statement.iat]))
-        .map_err(VerifyError::Chain)?;
+    let at: &[i64] = match &times {
+        ChainTimes::AtSigning => &[statement.iat],
+        ChainTimes::AtSigningAndNow(now) => &[statement.iat, *now],
+    };
+    let (chain, lookup) = match cache {
+        Some(c) => c.validate(ders, anchors, at).map(|(v, l)| (v, Some(l))),
+        None => CertChain::from_der_list(ders.to_vec())
+            .and_then(|c| c.validate(anchors, at))
+            .map(|v| (v, None)),
+    }
+    .map_err(VerifyError::Chain)?;
     if !chain.has_uri_san(&statement.iss) {
         return Err(VerifyError::IssuerMismatch(statement.iss.clone()));
     }
@@ -184,7 +238,12 @@ pub fn verify_statement(
         .verify_signature(chain.leaf_key())
         .map_err(|_| VerifyError::StatementSignature)?;
     let payload = Statement::from_cbor(kind, statement.payload()).map_err(VerifyError::Schema)?;
-    Ok((kind, payload, chain))
+    Ok(AcceptedStatement {
+        kind,
+        payload,
+        chain,
+        lookup,
+    })
 }
 
 /// Verifies a Transparent Statement under `policy` (log and witness keys,
@@ -201,27 +260,24 @@ pub fn verify_transparent_statement(
         .first()
         .ok_or(VerifyError::NoReceipt)?
         .clone();
-    let (kind, payload, chain) = verify_statement(&statement, anchors)?;
+    let AcceptedStatement {
+        kind,
+        payload,
+        chain,
+        ..
+    } = accept_statement(&statement, anchors, ChainTimes::AtSigning, None)?;
     let receipt = Receipt::parse(&receipt_bytes).map_err(VerifyError::Receipt)?;
     let note = receipt
         .checkpoint
         .clone()
         .ok_or(VerifyError::NoCheckpoint)?;
-    let verdict = policy
-        .evaluate(note.as_bytes())
-        .map_err(VerifyError::Checkpoint)?;
+    let verdict = policy.require(note.as_bytes()).map_err(|e| match e {
+        PolicyError::QuorumNotMet { required, cosigned } => {
+            VerifyError::QuorumNotMet { required, cosigned }
+        }
+        other => VerifyError::Checkpoint(other),
+    })?;
     let quorum = policy.describe_quorum();
-    if !verdict.quorum_met {
-        let got: Vec<&str> = verdict.cosigners.iter().map(|(n, _)| n.as_str()).collect();
-        return Err(VerifyError::QuorumNotMet(format!(
-            "the policy requires {quorum}; cosigned by {}",
-            if got.is_empty() {
-                "none of them".to_string()
-            } else {
-                got.join(", ")
-            }
-        )));
-    }
     let cp = verdict.checkpoint.clone();
     if receipt.tree_size != cp.size {
         return Err(VerifyError::SizeMismatch {
@@ -244,10 +300,11 @@ pub fn verify_transparent_statement(
             return Err(VerifyError::ReceiptKid(hex::encode(kid)));
         }
     }
-    let root = receipt
-        .verify(&leaf, log_key.public_key())
+    // The proof led to the checkpoint's root above: the log's signature
+    // must be over that root, and nothing is folded twice.
+    receipt
+        .verify_signature(&cp.root, log_key.public_key())
         .map_err(|_| VerifyError::ReceiptSignature)?;
-    debug_assert_eq!(root, cp.root);
     Ok(Verified {
         kind,
         payload,

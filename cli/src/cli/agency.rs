@@ -13,7 +13,7 @@ use ashlog::keys::P256SigningKey;
 use ashlog::pki::{self, Name};
 use ashlog::schema::{Document, Kind, Statement, template};
 use ashlog::statement::{SignedStatement, SignerId, StatementHeader};
-use ashlog::verify::{verify_statement, verify_transparent_statement};
+use ashlog::verify::{ChainTimes, accept_statement, verify_transparent_statement};
 
 use super::Ctx;
 use super::args::{
@@ -345,7 +345,7 @@ fn sign_document(doc: &Document, a: &SignerArgs, out: &Path) -> Result<Vec<u8>> 
         .map_err(|e| fail(e, "report this bug"))?;
     if let Some(roots) = &a.roots {
         let anchors = plan::load_roots(roots)?;
-        verify_statement(&parsed, &anchors).map_err(|e| {
+        accept_statement(&parsed, &anchors, ChainTimes::AtSigning, None).map_err(|e| {
             fail(
                 format!(
                     "the signed statement does not verify with {}: {e}",

@@ -20,7 +20,7 @@ Getting started (a citizen):
   ashlog policy fetch https://log.example.org            # writes policy.txt and roots.pem: check them!
   ashlog verify statement.scitt --policy policy.txt --roots roots.pem
 
-See verifier/CLI.md for the full guide and the --json fields.";
+See cli/CLI.md for the full guide and the --json fields.";
 
 /// Check data-destruction attestations: agencies sign and submit them to an
 /// ashlog transparency log, citizens verify them (offline from one file, or
@@ -77,7 +77,7 @@ pub(crate) enum Command {
     /// Citizens: verify a Transparent Statement, offline from the file, or
     /// online against the log (fork and rollback detection).
     #[command(
-        after_help = "Examples:\n  ashlog verify wuxi-destruction.scitt --policy policy.txt --roots roots.pem\n  ashlog verify --online https://log.example.org 1.1 --policy policy.txt --roots roots.pem\n  ashlog verify wuxi-destruction.scitt --policy policy.txt --roots roots.pem --json\n\nJSON fields (--json): verified, failed_part, reason, entry_id, log, checkpoint_size,\ncheckpoint_root, leaf_hash, issuer, subject, signed_at, kind, headline, statement,\nsigner {subject, issuer, root}, witnesses [{name, cosigned, time}], quorum {rule, met},\nonline {latest_size, latest_root, receipt_consistent, saved_size, saved_consistent, conflict}.\nSee verifier/CLI.md."
+        after_help = "Examples:\n  ashlog verify wuxi-destruction.scitt --policy policy.txt --roots roots.pem\n  ashlog verify --online https://log.example.org 1.1 --policy policy.txt --roots roots.pem\n  ashlog verify wuxi-destruction.scitt --policy policy.txt --roots roots.pem --json\n\n--json: the fields are listed in cli/CLI.md (\"JSON output\")."
     )]
     Verify(VerifyArgs),
     /// Citizens: show an entry of a log with its endorsements and corrections.
@@ -91,7 +91,7 @@ pub(crate) enum Command {
     /// Auditors: replay the whole log: every hash up to the checkpoint, every
     /// statement re-verified; summary by issuer and kind.
     #[command(
-        after_help = "Examples:\n  ashlog audit https://log.example.org --roots roots.pem\n  ashlog audit https://log.example.org --policy policy.txt --roots roots.pem --json\n  ashlog audit https://log.example.org --policy policy.txt --no-verify-signatures\n\nJSON fields (--json): ok, log, checkpoint {size, root, note}, entries_replayed,\nstatements_verified, hashes_only, by_kind, by_issuer [{issuer, signer, count, by_kind}],\npolicies, corrections [{entry_id, kind, target}], failures [{entry_id, part, reason}],\nanomalies [{kind, entry_id, detail}], elapsed_secs, entries_per_sec."
+        after_help = "Examples:\n  ashlog audit https://log.example.org --roots roots.pem\n  ashlog audit https://log.example.org --policy policy.txt --roots roots.pem --json\n  ashlog audit https://log.example.org --policy policy.txt --no-verify-signatures\n\n--json: the fields are listed in cli/CLI.md (\"JSON output\")."
     )]
     Audit(AuditArgs),
     /// Monitors: replay only what is new since the last run (state in

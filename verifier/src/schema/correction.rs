@@ -1,7 +1,7 @@
 //! `correction`: a later entry that amends, supersedes, updates, retracts or disputes an earlier
 //! one, withholds its off-log payload, or revokes the key that signed it. The earlier entry stays
 //! in the log forever; viewers apply corrections in log order and show the whole history. Fields
-//! follow research/domain.md §5.4.
+//! follow DESIGN.md §9.3.
 
 use super::SchemaError;
 use super::check::{

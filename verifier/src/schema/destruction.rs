@@ -1,7 +1,7 @@
 //! `destruction`: an agency's statement that it destroyed (or restricted) a set of personal data:
 //! who is accountable, why, exactly what and where (systems and every kind of copy), what was kept,
 //! how, when, where, how it was verified, and who was invited to witness. Fields follow
-//! research/domain.md §5.1.
+//! DESIGN.md §9.1.
 
 use super::SchemaError;
 use super::check::{self, Check, MAX_IDENT, MAX_NAME, Path, wire_enum};

@@ -1,7 +1,7 @@
 //! `endorsement`: an auditor's, notary's or regulator's own signed statement about one earlier
 //! entry, bound to its exact bytes by entry id and leaf hash: the engagement, exactly which parts
 //! of the entry it covers and which it does not, the opinion and the findings. Fields follow
-//! research/domain.md §5.3.
+//! DESIGN.md §9.3.
 
 use super::SchemaError;
 use super::check::{self, Check, MAX_IDENT, MAX_NAME, Path, wire_enum};

@@ -1,6 +1,6 @@
 //! The worked example: Wuxi, 2 March 2023, written as authoring documents the way a careful
 //! agency officer, notary and the agency again would have written them. Publicly known facts
-//! come from research/domain.md §3.1 and §5.6; reference numbers, identifiers, times and
+//! are those of DESIGN.md §9.5; reference numbers, identifiers, times and
 //! counts the city never published are illustrative and each file says so at the top.
 
 /// Wuxi Big Data Administration: destruction of the first batch of more than 1,000,000,000 rows of

@@ -13,8 +13,8 @@
 //! | policy | [`LogPolicy`] | `application/vnd.ashlog.policy+cbor` |
 //!
 //! The kind travels in the COSE content type, the issuer URI and signing time in the CWT claims;
-//! none of them is repeated in the payload. Fields follow research/domain.md §5 (each with its
-//! reason there).
+//! none of them is repeated in the payload. What each kind must say, and why, is DESIGN.md
+//! §9.
 //!
 //! # What a valid statement guarantees
 //!

@@ -1,6 +1,6 @@
 //! Plain-words summaries and one-line headlines for citizens. They restate what the statement
 //! claims; they never say that anything was verified deleted, because a statement proves only
-//! that its issuer said it (research/domain.md §4.4, pitfall 1).
+//! that its issuer said it (DESIGN.md §9.2, pitfall 1).
 
 mod destruction;
 mod follow_up;

@@ -1,7 +1,7 @@
 //! `takedown`: an agency's statement that it took apps, mini-programs or sites offline: which ones
 //! (by store and platform identifiers), each stage with its time, whether they can come back, and
 //! what became of each category of their data, tied to `destruction` entries. Fields follow
-//! research/domain.md §5.2.
+//! DESIGN.md §9.3.
 
 use super::SchemaError;
 use super::check::{self, Check, MAX_IDENT, MAX_NAME, Path, wire_enum};

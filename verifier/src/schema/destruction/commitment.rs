@@ -1,4 +1,4 @@
-//! The optional commitment over keyed per-person identifiers (research/domain.md §4.2).
+//! The optional commitment over keyed per-person identifiers (DESIGN.md §9.4).
 
 use crate::schema::SchemaError;
 use crate::schema::check::{self, Check, Path, wire_enum};
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 wire_enum! {
     /// Construction of a subject-level commitment.
     pub enum CommitmentScheme {
-        /// RFC 9162 Merkle tree over sorted keyed leaves (research/domain.md §4.2).
+        /// RFC 9162 Merkle tree over sorted keyed leaves (DESIGN.md §9.4).
         AshlogMerkleV1 = "ashlog-merkle-v1",
     }
 }
@@ -38,7 +38,7 @@ wire_enum! {
     }
 }
 
-/// A commitment over keyed per-person identifiers (research/domain.md §4.2).
+/// A commitment over keyed per-person identifiers (DESIGN.md §9.4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Commitment {
