@@ -4,7 +4,7 @@ independent implementation installed from PyPI (scitt-cose, a generic
 RFC 9942 / RFC 9162 receipt verifier), plus negative cases that it must
 reject.
 
-Usage: interop.py <demo dir>   (the directory `ashlog-server demo --dir` wrote)
+Usage: interop.py <demo dir>   (the directory `ashlog-demo --dir` wrote)
 
 For every Transparent Statement of the demo it extracts the statement (with
 its unprotected header emptied: the registered form) and the receipt, derives

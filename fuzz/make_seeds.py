@@ -3,7 +3,7 @@
 
 Usage: fuzz/make_seeds.py DEMO_DIR FETCHED_DIR
 
-DEMO_DIR is what `ashlog-server demo --exit --dir DEMO_DIR` wrote (the
+DEMO_DIR is what `ashlog-demo --exit --dir DEMO_DIR` wrote (the
 statements, policy and roots). FETCHED_DIR holds what its log served once
 restarted with `ashlog-server serve --config DEMO_DIR/log/ashlog.toml`:
 

@@ -15,7 +15,7 @@ use ashlog::vkey::VerifierKey;
 use ashlog::policy::Policy;
 use ashlog_witness::{MemoryStore, WitnessState, WitnessStore};
 
-/// Roots of the demo (`ashlog-server demo`): the agency PKI of the seeds.
+/// Roots of the demo (`ashlog-demo`): the agency PKI of the seeds.
 pub const DEMO_ROOTS: &str = include_str!("../data/demo-roots.pem");
 /// The demo's citizen policy (log keys, three witnesses, 2 of 3).
 pub const DEMO_POLICY: &str = include_str!("../data/demo-policy.txt");
@@ -24,7 +24,7 @@ pub const DEMO_CHECKPOINT: &[u8] = include_bytes!("../data/demo-checkpoint.note"
 /// Level-0 tile of the demo log at size 5: its five leaf hashes.
 pub const DEMO_TILE0: &[u8] = include_bytes!("../data/demo-tile0.p5");
 /// The demo agency's certificate chain (leaf, intermediate) and its key:
-/// throwaway material made by `ashlog-server demo`, committed so that the
+/// throwaway material made by `ashlog-demo`, committed so that the
 /// structure-aware target can sign what it mutates.
 pub const DEMO_AGENCY_CHAIN: &str = include_str!("../data/demo-agency-chain.pem");
 /// See [`DEMO_AGENCY_CHAIN`].

@@ -401,3 +401,254 @@ fn try_publish(
     tracing::info!(size = s.checkpoint.size, witnesses = ?names, "published checkpoint");
     published_tx.send_replace(Some(Arc::new(published(keys, s.checkpoint.clone(), bytes))));
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::testlog::{TestLog, TestWitness, policy};
+
+    struct Channels {
+        published: watch::Sender<Option<Arc<Published>>>,
+        signed: watch::Sender<Option<Arc<Signed>>>,
+        metrics: Metrics,
+        collected: BTreeMap<String, Vec<NoteSignature>>,
+    }
+
+    fn channels() -> Channels {
+        Channels {
+            published: watch::channel(None).0,
+            signed: watch::channel(None).0,
+            metrics: Metrics::default(),
+            collected: BTreeMap::new(),
+        }
+    }
+
+    async fn sign_head(
+        log: &TestLog,
+        policy: &Policy,
+        head: &TreeHead,
+        signed: &mut Option<Signed>,
+        c: &mut Channels,
+    ) -> bool {
+        maybe_sign(
+            &*log.storage,
+            &log.keys,
+            policy,
+            head,
+            signed,
+            &c.published,
+            &c.signed,
+            &c.metrics,
+            &mut c.collected,
+            false,
+        )
+        .await
+    }
+
+    fn stored(log: &TestLog, key: &MetaKey) -> Option<Checkpoint> {
+        let bytes = log.storage.get_meta(key).unwrap()?;
+        let note = Note::parse(&bytes).unwrap();
+        note.verify(&log.keys.verifiers()).unwrap();
+        Some(Checkpoint::parse(note.text()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn signs_a_newer_head_stores_it_before_sending_and_not_twice() {
+        let log = TestLog::new(5);
+        let witnesses = [TestWitness::new("notary")];
+        let p = policy(&log.keys, &witnesses, Some(1));
+        let mut c = channels();
+        let mut signed = None;
+        let head = log.storage.tree_head().unwrap();
+        assert!(sign_head(&log, &p, &head, &mut signed, &mut c).await);
+        let s = signed.clone().unwrap();
+        assert_eq!((s.checkpoint.size, s.checkpoint.root), (5, head.root));
+        assert_eq!(
+            stored(&log, &MetaKey::SignedCheckpoint),
+            Some(s.checkpoint.clone())
+        );
+        let sent = c.signed.borrow().clone().unwrap();
+        assert_eq!(sent.checkpoint, s.checkpoint);
+        // Both log signatures, verifiable with the policy's log keys.
+        assert_eq!(sent.note.signatures().len(), 2);
+        // A witness quorum is required: signing is not publishing.
+        assert!(c.published.borrow().is_none());
+        assert!(stored(&log, &MetaKey::PublishedCheckpoint).is_none());
+
+        // The same head again is not signed again.
+        assert!(!sign_head(&log, &p, &head, &mut signed, &mut c).await);
+        // A grown log is, after a consistency check from its own tiles.
+        let grown = log.grow(300);
+        assert!(sign_head(&log, &p, &grown, &mut signed, &mut c).await);
+        assert_eq!(signed.as_ref().unwrap().checkpoint.size, 305);
+        assert_eq!(c.metrics.checkpoints_signed.get(), 2);
+    }
+
+    #[tokio::test]
+    async fn refuses_to_sign_a_fork_of_the_signed_checkpoint() {
+        let log = TestLog::new(5);
+        let p = policy(&log.keys, &[TestWitness::new("notary")], Some(1));
+        let mut c = channels();
+        // What the log signed earlier claims another history at size 5.
+        let forked = Checkpoint {
+            origin: log.keys.origin.clone(),
+            size: 5,
+            root: Hash([7; 32]),
+        };
+        let note = sign(&log.keys, &forked).unwrap();
+        log.storage
+            .put_meta(&MetaKey::SignedCheckpoint, &note.to_bytes())
+            .unwrap();
+        let mut signed = Some(Signed {
+            checkpoint: forked.clone(),
+            note,
+        });
+        // Same size, other root: refused.
+        let head = log.storage.tree_head().unwrap();
+        assert!(!sign_head(&log, &p, &head, &mut signed, &mut c).await);
+        // Larger, but not an extension of the signed root: refused.
+        let grown = log.grow(20);
+        assert!(!sign_head(&log, &p, &grown, &mut signed, &mut c).await);
+        // Nothing was signed, stored or sent.
+        assert_eq!(signed.unwrap().checkpoint, forked);
+        assert_eq!(stored(&log, &MetaKey::SignedCheckpoint), Some(forked));
+        assert!(c.signed.borrow().is_none());
+        assert_eq!(c.metrics.checkpoints_signed.get(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_empty_log_is_not_signed() {
+        let log = TestLog::new(0);
+        let p = policy(&log.keys, &[], None);
+        let mut c = channels();
+        let mut signed = None;
+        let head = log.storage.tree_head().unwrap();
+        assert!(!sign_head(&log, &p, &head, &mut signed, &mut c).await);
+        assert!(signed.is_none());
+    }
+
+    #[tokio::test]
+    async fn quorum_none_publishes_at_signing() {
+        let log = TestLog::new(3);
+        let p = policy(&log.keys, &[], None);
+        let mut c = channels();
+        let mut signed = None;
+        let head = log.storage.tree_head().unwrap();
+        assert!(sign_head(&log, &p, &head, &mut signed, &mut c).await);
+        let published = c.published.borrow().clone().unwrap();
+        assert_eq!(published.checkpoint.size, 3);
+        assert_eq!(stored(&log, &MetaKey::PublishedCheckpoint).unwrap().size, 3);
+    }
+
+    #[tokio::test]
+    async fn publishes_only_once_the_quorum_is_met_with_every_cosignature() {
+        let log = TestLog::new(9);
+        let witnesses = [
+            TestWitness::new("notary"),
+            TestWitness::new("auditor"),
+            TestWitness::new("university"),
+        ];
+        let p = policy(&log.keys, &witnesses, Some(2));
+        let mut c = channels();
+        let mut signed = None;
+        let head = log.storage.tree_head().unwrap();
+        assert!(sign_head(&log, &p, &head, &mut signed, &mut c).await);
+        let s = signed.clone().unwrap();
+        let text = s.note.text().to_string();
+        let publish = |c: &Channels| {
+            try_publish(
+                &*log.storage,
+                &log.keys,
+                &p,
+                &s,
+                &c.collected,
+                &c.published,
+                &c.metrics,
+            )
+        };
+
+        c.collected
+            .insert("notary".into(), vec![witnesses[0].cosign(&text)]);
+        publish(&c);
+        assert!(
+            c.published.borrow().is_none(),
+            "1 of 3 is not a quorum of 2"
+        );
+        assert!(stored(&log, &MetaKey::PublishedCheckpoint).is_none());
+
+        c.collected
+            .insert("university".into(), vec![witnesses[2].cosign(&text)]);
+        publish(&c);
+        let published = c.published.borrow().clone().unwrap();
+        assert_eq!(published.checkpoint, s.checkpoint);
+        // The note served carries the log's two signatures and both
+        // cosignatures, and the policy finds its quorum in it.
+        let note = Note::parse(&published.note).unwrap();
+        assert_eq!(note.signatures().len(), 4);
+        let verdict = p.require(&published.note).unwrap();
+        assert!(verdict.quorum_met);
+        let mut cosigners: Vec<_> = verdict.cosigners.iter().map(|(n, _)| n.clone()).collect();
+        cosigners.sort();
+        assert_eq!(cosigners, ["notary", "university"]);
+        assert_eq!(
+            log.storage
+                .get_meta(&MetaKey::PublishedCheckpoint)
+                .unwrap()
+                .unwrap(),
+            published.note
+        );
+        // The receipt signature shared by this size verifies with the log key.
+        let path = proofs::inclusion(&*log.storage, 3, 9).unwrap();
+        let r = receipt::build(
+            &published.receipt_protected,
+            &published.receipt_signature,
+            9,
+            3,
+            &path,
+            None,
+        );
+        let leaf = merkle::leaf_hash(b"entry 3");
+        let root = receipt::Receipt::parse(&r)
+            .unwrap()
+            .verify(&leaf, log.keys.p256.public_key())
+            .unwrap();
+        assert_eq!(root, head.root);
+
+        // A third cosignature on the same size publishes nothing new.
+        c.collected
+            .insert("auditor".into(), vec![witnesses[1].cosign(&text)]);
+        publish(&c);
+        assert_eq!(c.metrics.checkpoints_published.get(), 1);
+    }
+
+    #[tokio::test]
+    async fn load_state_reads_back_what_was_stored_and_refuses_a_forged_note() {
+        let log = TestLog::new(4);
+        let p = policy(&log.keys, &[], None);
+        let mut c = channels();
+        let mut signed = None;
+        let head = log.storage.tree_head().unwrap();
+        assert!(sign_head(&log, &p, &head, &mut signed, &mut c).await);
+        let (s, published) = load_state(&*log.storage, &log.keys).unwrap();
+        assert_eq!(s.unwrap().checkpoint.size, 4);
+        assert_eq!(published.unwrap().checkpoint.size, 4);
+
+        // A note signed by other keys under our name is corruption.
+        let other = crate::testlog::log_keys();
+        let cp = Checkpoint {
+            origin: log.keys.origin.clone(),
+            size: 4,
+            root: head.root,
+        };
+        let forged = sign(&other, &cp).unwrap();
+        log.storage
+            .put_meta(&MetaKey::SignedCheckpoint, &forged.to_bytes())
+            .unwrap();
+        assert!(matches!(
+            load_state(&*log.storage, &log.keys),
+            Err(StorageError::Corrupted(_))
+        ));
+    }
+}

@@ -25,3 +25,6 @@ pub mod sequencer;
 pub mod service;
 pub mod storage;
 pub mod witness_client;
+
+#[cfg(test)]
+mod testlog;
