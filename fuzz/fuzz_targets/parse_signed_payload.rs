@@ -16,5 +16,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(statement) = SignedStatement::parse(&bytes) else {
         return;
     };
-    let _ = ashlog::verify::verify_statement(&statement, ashlog_fuzz::anchors());
+    let _ = ashlog::verify::accept_statement(
+        &statement,
+        ashlog_fuzz::anchors(),
+        ashlog::verify::ChainTimes::AtSigning,
+        None,
+    );
 });
