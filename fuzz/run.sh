@@ -12,6 +12,9 @@
 #   cargo fuzz run -s none <target> fuzz/artifacts/<target>/crash-...
 # Targets run in parallel, FUZZ_JOBS at a time (default: the number of
 # cores). Prints a table of executions per target (for RELIABILITY.md).
+# FUZZ_PROFILE=dev builds the targets unoptimised (with debug assertions and
+# overflow checks), about a third of the release build's time: what CI's
+# short smoke run uses; the long runs keep the default release build.
 set -euo pipefail
 
 secs="${1:-60}"
@@ -19,6 +22,10 @@ shift || true
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
 sanitizer="${FUZZ_SANITIZER:-none}"
+profile_flag=()
+if [ "${FUZZ_PROFILE:-release}" = dev ]; then
+    profile_flag=(--dev)
+fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "installing cargo-fuzz" >&2
@@ -31,7 +38,7 @@ else
     mapfile -t targets < <(cargo fuzz list)
 fi
 
-cargo fuzz build -s "$sanitizer" >&2
+cargo fuzz build "${profile_flag[@]}" -s "$sanitizer" >&2
 
 mkdir -p work artifacts
 
@@ -50,7 +57,7 @@ fuzz_one() {
     echo "fuzzing $t for ${secs}s" >&2
     # -rss_limit_mb bounds every input's memory; -timeout flags any input
     # that takes longer than 10 s (a hang is a bug too).
-    if ! cargo fuzz run -s "$sanitizer" "$t" "work/$t" -- \
+    if ! cargo fuzz run "${profile_flag[@]}" -s "$sanitizer" "$t" "work/$t" -- \
         -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 >"$log" 2>&1; then
         status=CRASH
