@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use ashlog::checkpoint::Checkpoint;
 use ashlog::keys::{Ed25519SigningKey, P256SigningKey};
-use ashlog::merkle::{self, Hash};
+use ashlog::merkle;
 use ashlog::note::{Note, NoteSignature};
 use ashlog::policy::Policy;
 use ashlog::receipt::{self, ReceiptHeader};
@@ -39,6 +39,9 @@ use crate::metrics::Metrics;
 use crate::proofs;
 use crate::storage::{MetaKey, Storage, StorageError, TreeHead};
 use crate::witness_client::{self, WitnessWorker};
+// What the checkpointer hands its witness workers and gets back: defined
+// beside the workers so the dependency runs one way.
+pub use crate::witness_client::{Cosigned, Signed};
 
 /// The log's keys.
 #[derive(Clone)]
@@ -103,15 +106,6 @@ impl Published {
     }
 }
 
-/// A signed, not necessarily published, checkpoint.
-#[derive(Clone, Debug)]
-pub struct Signed {
-    /// The tree head.
-    pub checkpoint: Checkpoint,
-    /// The note with the log's two signatures.
-    pub note: Note,
-}
-
 /// Checkpointer settings.
 #[derive(Clone, Debug)]
 pub struct CheckpointerSettings {
@@ -122,19 +116,6 @@ pub struct CheckpointerSettings {
     pub round: Duration,
     /// Timeout of one witness request.
     pub witness_timeout: Duration,
-}
-
-/// A verified cosignature from one witness on one checkpoint.
-#[derive(Debug)]
-pub struct Cosigned {
-    /// The witness's policy name.
-    pub witness: String,
-    /// Size of the checkpoint it cosigned.
-    pub size: u64,
-    /// Root of that checkpoint.
-    pub root: Hash,
-    /// The verified signature line(s).
-    pub lines: Vec<NoteSignature>,
 }
 
 fn now_ms() -> u64 {
@@ -495,7 +476,7 @@ mod tests {
         let forked = Checkpoint {
             origin: log.keys.origin.clone(),
             size: 5,
-            root: Hash([7; 32]),
+            root: merkle::Hash([7; 32]),
         };
         let note = sign(&log.keys, &forked).unwrap();
         log.storage

@@ -385,3 +385,225 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(healthz))
         .default_service(web::to(not_found));
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use actix_web::body::MessageBody as _;
+    use ashlog::chain::CertRole;
+    use ashlog::keys::KeyError;
+    use ashlog::schema::SchemaError;
+
+    use super::*;
+
+    fn reg(e: RegistrationError) -> ServiceError {
+        ServiceError::Registration(e)
+    }
+
+    fn expired() -> ChainError {
+        ChainError::Expired {
+            cert_index: 0,
+            role: CertRole::Leaf,
+            subject: "CN=Signer".into(),
+            not_after: 10,
+            at: 11,
+        }
+    }
+
+    /// Every refusal with the status, title and Retry-After a client sees:
+    /// the table DESIGN §6 promises, one row per way to be refused.
+    #[test]
+    fn every_error_has_its_status_title_and_retry_after() {
+        use RegistrationError as R;
+        use StatementError as S;
+        let rows: Vec<(ServiceError, u16, &str, Option<u64>)> = vec![
+            (
+                reg(R::Statement(S::TooLarge {
+                    len: 70_000,
+                    max: 65_536,
+                })),
+                413,
+                "Payload Too Large",
+                None,
+            ),
+            (
+                reg(R::Statement(S::UnsupportedAlgorithm("EdDSA".into()))),
+                400,
+                "Bad Signature Algorithm",
+                None,
+            ),
+            (
+                reg(R::Statement(S::PayloadMissing)),
+                400,
+                "Payload Missing",
+                None,
+            ),
+            (
+                reg(R::Statement(S::Signature(KeyError::BadSignature))),
+                400,
+                "Invalid Signature",
+                None,
+            ),
+            (
+                reg(R::Statement(S::CriticalHeaders)),
+                400,
+                "Malformed request",
+                None,
+            ),
+            (
+                reg(R::Statement(S::NotCoseSign1("tag 17".into()))),
+                400,
+                "Malformed request",
+                None,
+            ),
+            (
+                reg(R::KindNotAccepted("application/x".into())),
+                400,
+                "Kind Not Accepted",
+                None,
+            ),
+            (
+                reg(R::Schema(SchemaError::Malformed { reason: "x".into() })),
+                400,
+                "Schema Violation",
+                None,
+            ),
+            (
+                reg(R::FutureIat {
+                    iat: 400,
+                    ahead: 400,
+                    skew: 300,
+                }),
+                400,
+                "Signing Time In The Future",
+                None,
+            ),
+            (reg(R::NoChain), 400, "Certificate Chain Missing", None),
+            (reg(R::Chain(expired())), 400, "Certificate Expired", None),
+            (
+                reg(R::Chain(ChainError::NotYetValid {
+                    cert_index: 0,
+                    role: CertRole::Leaf,
+                    subject: "CN=Signer".into(),
+                    not_before: 10,
+                    at: 9,
+                })),
+                400,
+                "Certificate Not Yet Valid",
+                None,
+            ),
+            (
+                reg(R::Chain(ChainError::LeafIsCa)),
+                400,
+                "Certificate Not Allowed To Sign",
+                None,
+            ),
+            (
+                reg(R::Chain(ChainError::LeafLacksDigitalSignature)),
+                400,
+                "Certificate Not Allowed To Sign",
+                None,
+            ),
+            (
+                reg(R::Chain(ChainError::Empty)),
+                400,
+                "Malformed Certificate Chain",
+                None,
+            ),
+            (
+                reg(R::Chain(ChainError::TooLong { len: 9, max: 4 })),
+                400,
+                "Malformed Certificate Chain",
+                None,
+            ),
+            (
+                reg(R::Chain(ChainError::BadSignature {
+                    cert_index: 1,
+                    role: CertRole::Intermediate,
+                    subject: "CN=CA".into(),
+                    issuer: "CN=Root".into(),
+                })),
+                400,
+                "Untrusted Certificate Chain",
+                None,
+            ),
+            (
+                reg(R::IssuerMismatch("https://a".into())),
+                400,
+                "Issuer Mismatch",
+                None,
+            ),
+            (
+                reg(R::RateLimited {
+                    iss: "https://a".into(),
+                    rate: 1.0,
+                    retry_after: 7,
+                }),
+                429,
+                "Too Many Requests",
+                Some(7),
+            ),
+            (
+                ServiceError::Unavailable("storage is read-only".into()),
+                503,
+                "Service Unavailable",
+                Some(1),
+            ),
+            (
+                ServiceError::NotFound("no entry".into()),
+                404,
+                "Not Found",
+                None,
+            ),
+            (
+                ServiceError::BadRequest("bad id".into()),
+                400,
+                "Invalid locator",
+                None,
+            ),
+        ];
+        for (e, status, title, retry) in rows {
+            let (s, t, r) = classify(&e);
+            assert_eq!((s.as_u16(), t, r), (status, title, retry), "{e:?}");
+            // The response carries the same status and header, and a
+            // problem-details body naming the title and the error's text.
+            let resp = error_response(&e);
+            assert_eq!(resp.status().as_u16(), status);
+            assert_eq!(
+                resp.headers()
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok()),
+                Some(PROBLEM_CBOR)
+            );
+            assert_eq!(
+                resp.headers()
+                    .get(header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok()),
+                retry.map(|r| r.to_string()).as_deref(),
+                "{e:?}"
+            );
+            let body = resp.into_body().try_into_bytes().unwrap();
+            let v: ciborium::Value = ciborium::de::from_reader(&body[..]).unwrap();
+            let map = v.into_map().unwrap();
+            assert_eq!(map.len(), 2);
+            assert_eq!(map[0].0, ciborium::Value::from(-1));
+            assert_eq!(map[0].1, ciborium::Value::Text(title.into()));
+            assert_eq!(map[1].0, ciborium::Value::from(-2));
+            assert_eq!(map[1].1, ciborium::Value::Text(e.to_string()));
+        }
+    }
+
+    #[test]
+    fn prefer_wait_reads_the_wait_preference_among_others() {
+        use actix_web::test::TestRequest;
+        let r = TestRequest::default()
+            .insert_header(("prefer", "respond-async, wait=5"))
+            .to_http_request();
+        assert_eq!(prefer_wait(&r), Some(Duration::from_secs(5)));
+        let r = TestRequest::default()
+            .insert_header(("prefer", "wait=-1"))
+            .to_http_request();
+        assert_eq!(prefer_wait(&r), None);
+        assert_eq!(prefer_wait(&TestRequest::default().to_http_request()), None);
+    }
+}

@@ -241,3 +241,338 @@ impl Registrar {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use ashlog::chain::ChainError;
+    use ashlog::keys::P256SigningKey;
+    use ashlog::pki::{Authority, LeafOptions, Name};
+    use ashlog::schema::{Document, fixtures};
+    use ashlog::statement::{SignerId, StatementHeader};
+
+    use super::*;
+
+    /// Signing time of every statement here; the log's clock is `T` too
+    /// unless a test moves it.
+    const T: i64 = 1_764_000_000;
+    const ISS: &str = "https://dsj.wuxi.gov.cn";
+    const DAY: i64 = 86_400;
+
+    fn name(cn: &str) -> Name {
+        Name {
+            common_name: cn.into(),
+            organization: "ashlog registration tests".into(),
+            country: "CN".into(),
+        }
+    }
+
+    /// A root, an agency CA under it and a signer whose leaf is valid
+    /// `[not_before, not_after]`.
+    struct Agency {
+        root: Authority,
+        ca: Authority,
+        key: P256SigningKey,
+        leaf: Vec<u8>,
+    }
+
+    impl Agency {
+        fn new(not_before: i64, not_after: i64) -> Agency {
+            Agency::with(ISS, not_before, not_after, &LeafOptions::default())
+        }
+
+        fn with(uri_san: &str, not_before: i64, not_after: i64, o: &LeafOptions) -> Agency {
+            let root = Authority::new_root(&name("Root"), T - 3650 * DAY, T + 3650 * DAY).unwrap();
+            let ca = root
+                .new_intermediate(&name("Agency CA"), T - 3650 * DAY, T + 3650 * DAY)
+                .unwrap();
+            let key = P256SigningKey::generate().unwrap();
+            let leaf = ca
+                .issue_with(&key, &name("Signer"), uri_san, not_before, not_after, o)
+                .unwrap();
+            Agency {
+                root,
+                ca,
+                key,
+                leaf,
+            }
+        }
+
+        fn anchors(&self) -> TrustAnchors {
+            TrustAnchors::from_pem(&self.root.cert_pem()).unwrap()
+        }
+
+        fn header(&self, fixture: &str, iss: &str, iat: i64) -> (StatementHeader, Vec<u8>) {
+            let doc = Document::from_toml(fixture).unwrap();
+            (
+                StatementHeader {
+                    content_type: doc.envelope.kind.content_type().to_string(),
+                    iss: iss.into(),
+                    sub: doc.envelope.subject.clone(),
+                    iat,
+                    signer: SignerId::X5Chain(vec![self.leaf.clone(), self.ca.cert_der().to_vec()]),
+                },
+                doc.statement.to_cbor(),
+            )
+        }
+
+        /// The Wuxi destruction, signed at `iat` as `iss`.
+        fn statement(&self, iss: &str, iat: i64) -> Vec<u8> {
+            let (h, payload) = self.header(fixtures::WUXI_DESTRUCTION, iss, iat);
+            h.sign(&payload, &self.key)
+        }
+    }
+
+    fn settings() -> RegistrationSettings {
+        RegistrationSettings {
+            accepted: vec![
+                Kind::Destruction,
+                Kind::Takedown,
+                Kind::Endorsement,
+                Kind::Correction,
+            ],
+            max_skew_secs: 300,
+            issuer_rate: 1000.0,
+            issuer_burst: 1000.0,
+        }
+    }
+
+    fn check_with(
+        agency: &Agency,
+        s: RegistrationSettings,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Accepted, RegistrationError> {
+        Registrar::new(agency.anchors(), s).check(body, now, &Metrics::default())
+    }
+
+    fn check(agency: &Agency, body: &[u8], now: i64) -> Result<Accepted, RegistrationError> {
+        check_with(agency, settings(), body, now)
+    }
+
+    #[test]
+    fn accepts_a_good_statement_and_names_its_entry() {
+        let a = Agency::new(T - DAY, T + 365 * DAY);
+        let body = a.statement(ISS, T);
+        let ok = check(&a, &body, T).unwrap();
+        assert_eq!(ok.kind, Kind::Destruction);
+        assert_eq!(ok.statement.iss, ISS);
+        // The entry is SHA-256 of the registered bytes, which are the
+        // submitted bytes (already with an empty unprotected header).
+        assert_eq!(ok.registered, body);
+        let digest: [u8; 32] =
+            sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &body))
+                .into();
+        assert_eq!(ok.entry, Hash(digest));
+    }
+
+    #[test]
+    fn garbage_and_tampering_are_statement_errors() {
+        let a = Agency::new(T - DAY, T + 365 * DAY);
+        assert!(matches!(
+            check(&a, b"not cbor", T),
+            Err(RegistrationError::Statement(_))
+        ));
+        // One flipped bit in the signature (the last bytes of the body).
+        let mut body = a.statement(ISS, T);
+        let last = body.len() - 1;
+        body[last] ^= 1;
+        assert!(matches!(
+            check(&a, &body, T),
+            Err(RegistrationError::Statement(StatementError::Signature(_)))
+        ));
+    }
+
+    #[test]
+    fn a_kind_the_log_does_not_accept_is_refused_before_any_crypto() {
+        let a = Agency::new(T - DAY, T + 365 * DAY);
+        let (h, payload) = a.header(fixtures::WUXI_TAKEDOWN, ISS, T);
+        let body = h.sign(&payload, &a.key);
+        let mut s = settings();
+        s.accepted = vec![Kind::Destruction];
+        let e = check_with(&a, s, &body, T).unwrap_err();
+        assert!(
+            matches!(e, RegistrationError::KindNotAccepted(ref ct) if ct == Kind::Takedown.content_type())
+        );
+        assert_eq!(e.kind(), "kind_not_accepted");
+        // An unknown content type is the same refusal.
+        let mut h2 = h;
+        h2.content_type = "application/x-unknown".into();
+        let e = check(&a, &h2.sign(&payload, &a.key), T).unwrap_err();
+        assert!(matches!(e, RegistrationError::KindNotAccepted(_)));
+    }
+
+    #[test]
+    fn iat_may_be_ahead_by_the_skew_and_not_a_second_more() {
+        let a = Agency::new(T - DAY, T + 365 * DAY);
+        assert!(check(&a, &a.statement(ISS, T + 300), T).is_ok());
+        match check(&a, &a.statement(ISS, T + 301), T) {
+            Err(RegistrationError::FutureIat { iat, ahead, skew }) => {
+                assert_eq!((iat, ahead, skew), (T + 301, 301, 300));
+            }
+            other => panic!("expected FutureIat, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_leaf_must_be_valid_at_signing_and_now() {
+        // Valid when signed, expired by the time it reaches the log.
+        let a = Agency::new(T - DAY, T + DAY);
+        let body = a.statement(ISS, T);
+        assert!(check(&a, &body, T + DAY).is_ok());
+        let e = check(&a, &body, T + DAY + 1).unwrap_err();
+        assert!(
+            matches!(e, RegistrationError::Chain(ChainError::Expired { .. })),
+            "{e:?}"
+        );
+        assert_eq!(e.kind(), "chain_cert_expired");
+        // Signed before the leaf's window opened.
+        let b = Agency::new(T + 10, T + DAY);
+        let e = check(&b, &b.statement(ISS, T), T + 20).unwrap_err();
+        assert!(
+            matches!(e, RegistrationError::Chain(ChainError::NotYetValid { .. })),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_chain_to_another_root_is_untrusted() {
+        let a = Agency::new(T - DAY, T + 365 * DAY);
+        let other = Agency::new(T - DAY, T + 365 * DAY);
+        let e = Registrar::new(other.anchors(), settings())
+            .check(&a.statement(ISS, T), T, &Metrics::default())
+            .unwrap_err();
+        assert!(matches!(e, RegistrationError::Chain(_)), "{e:?}");
+        assert!(!matches!(
+            e,
+            RegistrationError::Chain(ChainError::Expired { .. } | ChainError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn iss_must_be_the_leafs_uri_san() {
+        let a = Agency::new(T - DAY, T + 365 * DAY);
+        let e = check(&a, &a.statement("https://other.gov.cn", T), T).unwrap_err();
+        assert!(
+            matches!(e, RegistrationError::IssuerMismatch(ref i) if i == "https://other.gov.cn")
+        );
+        assert_eq!(e.kind(), "issuer_mismatch");
+    }
+
+    #[test]
+    fn a_leaf_without_digital_signature_may_not_sign() {
+        let a = Agency::with(
+            ISS,
+            T - DAY,
+            T + 365 * DAY,
+            &LeafOptions {
+                digital_signature: false,
+            },
+        );
+        let e = check(&a, &a.statement(ISS, T), T).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                RegistrationError::Chain(ChainError::LeafLacksDigitalSignature)
+            ),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_kid_instead_of_a_chain_is_refused() {
+        let a = Agency::new(T - DAY, T + 365 * DAY);
+        let (mut h, payload) = a.header(fixtures::WUXI_DESTRUCTION, ISS, T);
+        h.signer = SignerId::Kid(b"agency-key-1".to_vec());
+        let e = check(&a, &h.sign(&payload, &a.key), T).unwrap_err();
+        assert!(matches!(e, RegistrationError::NoChain), "{e:?}");
+    }
+
+    #[test]
+    fn a_signed_payload_that_fails_its_schema_is_refused() {
+        let a = Agency::new(T - DAY, T + 365 * DAY);
+        let (h, _) = a.header(fixtures::WUXI_DESTRUCTION, ISS, T);
+        // Well-signed, well-formed CBOR, not a destruction statement.
+        let e = check(&a, &h.sign(&[0xa1, 0x01, 0x02], &a.key), T).unwrap_err();
+        assert!(matches!(e, RegistrationError::Schema(_)), "{e:?}");
+        assert!(e.kind().starts_with("schema_"));
+    }
+
+    #[test]
+    fn each_issuer_has_its_own_bucket_and_the_refusal_says_when_to_retry() {
+        let a = Agency::new(T - DAY, T + 365 * DAY);
+        let mut s = settings();
+        s.issuer_rate = 0.01;
+        s.issuer_burst = 2.0;
+        let r = Registrar::new(a.anchors(), s);
+        let m = Metrics::default();
+        let body = a.statement(ISS, T);
+        r.check(&body, T, &m).unwrap();
+        r.check(&body, T, &m).unwrap();
+        match r.check(&body, T, &m) {
+            Err(RegistrationError::RateLimited {
+                iss, retry_after, ..
+            }) => {
+                assert_eq!(iss, ISS);
+                // One token at 0.01/s: about 100 s away.
+                assert!((90..=100).contains(&retry_after), "{retry_after}");
+            }
+            other => panic!("expected RateLimited, got {other:?}"),
+        }
+        // Another issuer is not held back by the first one's burst.
+        let b = Agency::with(
+            "https://wjw.wuxi.gov.cn",
+            T - DAY,
+            T + 365 * DAY,
+            &LeafOptions::default(),
+        );
+        let r2 = Registrar::new(b.anchors(), r.settings.clone());
+        r2.check(&b.statement("https://wjw.wuxi.gov.cn", T), T, &m)
+            .unwrap();
+    }
+
+    #[test]
+    fn the_chain_cache_serves_repeat_signers_and_still_checks_time() {
+        let a = Agency::new(T - DAY, T + DAY);
+        let r = Registrar::new(a.anchors(), settings());
+        let m = Metrics::default();
+        let body = a.statement(ISS, T);
+        r.check(&body, T, &m).unwrap();
+        assert_eq!(
+            (m.chain_cache_hits.get(), m.chain_cache_misses.get()),
+            (0, 1)
+        );
+        r.check(&body, T + 10, &m).unwrap();
+        assert_eq!(
+            (m.chain_cache_hits.get(), m.chain_cache_misses.get()),
+            (1, 1)
+        );
+        // A cached chain is not a licence: past the leaf's notAfter it fails.
+        let e = r.check(&body, T + DAY + 1, &m).unwrap_err();
+        assert!(matches!(
+            e,
+            RegistrationError::Chain(ChainError::Expired { .. })
+        ));
+    }
+
+    #[test]
+    fn every_acceptance_failure_keeps_its_registration_variant() {
+        use RegistrationError as R;
+        assert!(matches!(
+            R::from_acceptance(VerifyError::NoChain),
+            R::NoChain
+        ));
+        assert!(matches!(
+            R::from_acceptance(VerifyError::UnknownKind("x".into())),
+            R::KindNotAccepted(_)
+        ));
+        assert!(matches!(
+            R::from_acceptance(VerifyError::IssuerMismatch("x".into())),
+            R::IssuerMismatch(_)
+        ));
+        assert!(matches!(
+            R::from_acceptance(VerifyError::Chain(ChainError::Empty)),
+            R::Chain(ChainError::Empty)
+        ));
+    }
+}

@@ -8,14 +8,37 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ashlog::add_checkpoint::{self, MAX_RESPONSE_BYTES};
-use ashlog::note::NoteSignature;
+use ashlog::checkpoint::Checkpoint;
+use ashlog::merkle::Hash;
+use ashlog::note::{Note, NoteSignature};
 use ashlog::vkey::VerifierKey;
 use tokio::sync::{mpsc, watch};
 
-use crate::checkpointer::{Cosigned, Signed};
 use crate::metrics::Metrics;
 use crate::proofs;
 use crate::storage::{MetaKey, Storage};
+
+/// A signed, not necessarily published, checkpoint.
+#[derive(Clone, Debug)]
+pub struct Signed {
+    /// The tree head.
+    pub checkpoint: Checkpoint,
+    /// The note with the log's two signatures.
+    pub note: Note,
+}
+
+/// A verified cosignature from one witness on one checkpoint.
+#[derive(Debug)]
+pub struct Cosigned {
+    /// The witness's policy name.
+    pub witness: String,
+    /// Size of the checkpoint it cosigned.
+    pub size: u64,
+    /// Root of that checkpoint.
+    pub root: Hash,
+    /// The verified signature line(s).
+    pub lines: Vec<NoteSignature>,
+}
 
 /// 409 round trips tolerated for one checkpoint before backing off.
 const MAX_CONFLICTS: usize = 3;

@@ -40,6 +40,8 @@ pub mod durable;
 pub mod integrate;
 pub mod keys;
 pub mod merkle;
+#[cfg(any(test, feature = "testing"))]
+pub mod module_graph;
 pub mod note;
 pub mod policy;
 #[cfg(any(test, feature = "testing"))]

@@ -110,3 +110,17 @@ pub use ashlog_tlog::{
     add_checkpoint, checkpoint, cosignature, decimal, durable, integrate, keys, merkle, note,
     policy, tile, tlog_proof, vkey,
 };
+
+#[cfg(test)]
+mod module_graph {
+    /// No two top-level modules of this crate import each other, however
+    /// indirectly (`ashlog_tlog::module_graph` reads the sources).
+    #[test]
+    fn the_module_graph_has_no_cycle() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs");
+        let graph = ashlog_tlog::module_graph::graph(&root).unwrap();
+        assert!(graph.len() > 3, "read {graph:?}");
+        let cycles = ashlog_tlog::module_graph::cycles(&graph);
+        assert!(cycles.is_empty(), "import cycles: {cycles:?}");
+    }
+}

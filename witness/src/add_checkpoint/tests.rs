@@ -936,3 +936,24 @@ fn add_checkpoint_witness_of_other_name_ignores_our_lines_and_vice_versa() {
         2
     );
 }
+
+/// The strict decimal rule of `ashlog_tlog::decimal`, seen from the
+/// witness's end: every non-canonical spelling of `old` (the same list the
+/// log's 409 parser and the library's format tests refuse) is a 400 that
+/// leaves the stored state alone.
+#[test]
+fn add_checkpoint_refuses_every_non_canonical_old_and_keeps_state() {
+    let log = TestLog::new(KeyKind::Ed25519, ORIGIN, 8, "a");
+    let w = mem_witness(&key(), &[&log]);
+    ok(&w, &log.body(0, 3));
+    let note = log.note(5);
+    for old in ashlog_tlog::decimal::NON_CANONICAL {
+        let body = format!("old {old}\n\n{note}");
+        let e = err(&w, body.as_bytes());
+        assert!(matches!(e, AddError::Malformed(_)), "old {old:?}: {e:?}");
+        assert_eq!(held_size(&w, ORIGIN), 3, "old {old:?} moved the state");
+    }
+    // The canonical spelling of the same request goes through.
+    ok(&w, &log.body(3, 5));
+    assert_eq!(held_size(&w, ORIGIN), 5);
+}
