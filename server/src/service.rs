@@ -390,3 +390,183 @@ impl LogService {
         ))
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use ashlog::chain::TrustAnchors;
+    use ashlog::checkpoint::Checkpoint;
+    use ashlog::merkle::leaf_hash;
+    use ashlog::pki::{Authority, Name};
+    use ashlog::schema::Kind;
+    use ashlog::tile::TileId;
+
+    use super::*;
+    use crate::checkpointer::{published, sign};
+    use crate::registration::RegistrationSettings;
+    use crate::sequencer::{self, SequencerSettings};
+    use crate::testlog::TestLog;
+
+    /// A service over a test log of `n` entries, with nothing published
+    /// yet; the sender publishes.
+    fn service(log: &TestLog) -> (LogService, watch::Sender<Option<Arc<Published>>>) {
+        let t = now();
+        let root = Authority::new_root(
+            &Name {
+                common_name: "Root".into(),
+                organization: String::new(),
+                country: "CN".into(),
+            },
+            t - 86_400,
+            t + 86_400,
+        )
+        .unwrap();
+        let metrics = Arc::new(Metrics::default());
+        let (sequencer, tree, _join) = sequencer::start(
+            log.dyn_storage(),
+            SequencerSettings {
+                max_batch: 16,
+                max_wait: Duration::from_millis(1),
+                queue_depth: 64,
+            },
+            metrics.clone(),
+        )
+        .unwrap();
+        let (tx, published) = watch::channel(None);
+        let svc = LogService {
+            keys: log.keys.clone(),
+            storage: log.dyn_storage(),
+            registrar: Registrar::new(
+                TrustAnchors::from_pem(&root.cert_pem()).unwrap(),
+                RegistrationSettings {
+                    accepted: vec![Kind::Destruction],
+                    max_skew_secs: 300,
+                    issuer_rate: 100.0,
+                    issuer_burst: 100.0,
+                },
+            ),
+            sequencer,
+            published,
+            tree,
+            metrics,
+            citizen_policy: String::new(),
+            configuration_cbor: Vec::new(),
+            configuration_json: String::new(),
+            max_wait: Duration::from_secs(2),
+            bundle_streams: Arc::new(Semaphore::new(4)),
+        };
+        (svc, tx)
+    }
+
+    /// Publishes the log's current head (signed by the log only: the
+    /// service serves whatever the checkpointer published).
+    fn publish(log: &TestLog, tx: &watch::Sender<Option<Arc<Published>>>) -> Checkpoint {
+        let head = log.storage.tree_head().unwrap();
+        let cp = Checkpoint {
+            origin: log.keys.origin.clone(),
+            size: head.size,
+            root: head.root,
+        };
+        let note = sign(&log.keys, &cp).unwrap().to_bytes();
+        tx.send_replace(Some(Arc::new(published(&log.keys, cp.clone(), note))));
+        cp
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_receipt_is_pending_until_a_published_checkpoint_covers_the_entry() {
+        let log = TestLog::new(5);
+        let (svc, tx) = service(&log);
+        // Not an id, an id past the tree, another shard.
+        assert!(matches!(svc.receipt("x"), Err(ServiceError::BadRequest(_))));
+        assert!(matches!(svc.receipt("1.5"), Err(ServiceError::NotFound(_))));
+        assert!(matches!(svc.receipt("2.0"), Err(ServiceError::NotFound(_))));
+        // In the tree, not yet published.
+        assert!(matches!(svc.receipt("1.3"), Ok(Lookup::Pending)));
+        assert!(matches!(svc.tlog_proof("1.3"), Ok(Lookup::Pending)));
+        assert!(svc.checkpoint().is_none());
+        let cp = publish(&log, &tx);
+        let Ok(Lookup::Ready(r)) = svc.receipt("1.3") else {
+            panic!("receipt not ready after publication");
+        };
+        let root = receipt::Receipt::parse(&r)
+            .unwrap()
+            .verify(&leaf_hash(b"entry 3"), log.keys.p256.public_key())
+            .unwrap();
+        assert_eq!(root, cp.root);
+        assert_eq!(svc.metrics.receipts_served.get(), 1);
+        assert!(svc.checkpoint().is_some());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn tiles_beyond_the_published_tree_are_not_served() {
+        let log = TestLog::new(5);
+        let (svc, tx) = service(&log);
+        let tile = |width: u16| {
+            svc.tile(&TilePath::Hash(TileId {
+                level: 0,
+                index: 0,
+                width,
+            }))
+        };
+        assert!(matches!(tile(5), Err(ServiceError::NotFound(_))));
+        publish(&log, &tx);
+        let five = tile(5).unwrap();
+        assert_eq!(five.len(), 5 * 32);
+        assert_eq!(&five[96..128], leaf_hash(b"entry 3").0.as_slice());
+        // The log grew; until the new head is published, width 7 is not
+        // public, and width 5 stays what it was.
+        log.grow(2);
+        assert!(matches!(tile(7), Err(ServiceError::NotFound(_))));
+        assert_eq!(tile(5).unwrap(), five);
+        // A partial bundle of entries matches the tile's leaves.
+        let entries = svc.tile(&TilePath::Entries { index: 0, width: 5 }).unwrap();
+        assert_eq!(tile::parse_entry_bundle(&entries, 5).unwrap().len(), 5);
+        assert!(matches!(
+            svc.tile(&TilePath::Entries { index: 0, width: 6 }),
+            Err(ServiceError::NotFound(_))
+        ));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_refused_registration_is_counted_and_appends_nothing() {
+        let log = TestLog::new(3);
+        let (svc, _tx) = service(&log);
+        let e = svc.register(b"not a statement", None).await.unwrap_err();
+        assert!(matches!(e, ServiceError::Registration(_)), "{e:?}");
+        assert_eq!(log.storage.tree_head().unwrap().size, 3);
+        assert!(
+            svc.metrics
+                .render(0)
+                .lines()
+                .any(|l| l.contains("statement_") && l.ends_with(" 1")),
+            "no submission counted:\n{}",
+            svc.metrics.render(0)
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn waiting_for_publication_ends_at_the_deadline_or_the_checkpoint() {
+        let log = TestLog::new(2);
+        let (svc, tx) = service(&log);
+        assert!(
+            svc.wait_published(1, Duration::from_millis(50))
+                .await
+                .is_none()
+        );
+        let svc = Arc::new(svc);
+        let waiter = {
+            let svc = svc.clone();
+            tokio::spawn(async move { svc.wait_published(1, Duration::from_secs(10)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        publish(&log, &tx);
+        let p = waiter.await.unwrap().expect("published within the wait");
+        assert_eq!(p.checkpoint.size, 2);
+        // An entry the checkpoint does not cover still waits out its time.
+        assert!(
+            svc.wait_published(2, Duration::from_millis(50))
+                .await
+                .is_none()
+        );
+    }
+}
