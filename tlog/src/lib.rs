@@ -44,6 +44,7 @@ pub mod merkle;
 pub mod module_graph;
 pub mod note;
 pub mod policy;
+pub mod range;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod tile;

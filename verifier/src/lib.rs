@@ -75,6 +75,7 @@
 //! | trust policy | [`policy`] | C2SP tlog-policy |
 //! | receipts | [`receipt`] | COSE Receipts (RFC 9942), RFC9162_SHA256 |
 //! | offline proofs | [`tlog_proof`] | C2SP tlog-proof |
+//! | per-person commitments | [`commitment`] | RFC 9497 VOPRF (P256-SHA256), RFC 9162 range proofs |
 //! | strict CBOR | [`cbor`] | RFC 8949 well-formedness, no duplicate keys or indefinite lengths |
 //!
 //! ## In scope / out of scope
@@ -93,6 +94,7 @@
 
 pub mod cbor;
 pub mod chain;
+pub mod commitment;
 pub mod entry;
 #[cfg(feature = "pki")]
 pub mod pki;
@@ -108,7 +110,7 @@ pub mod verify;
 // alone.
 pub use ashlog_tlog::{
     add_checkpoint, checkpoint, cosignature, decimal, durable, integrate, keys, merkle, note,
-    policy, tile, tlog_proof, vkey,
+    policy, range, tile, tlog_proof, vkey,
 };
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ mod systems;
 mod verification;
 
 pub use commitment::{
-    CheckService, Commitment, CommitmentScheme, Granularity, KeyCustody, LeafKind,
+    CheckService, Commitment, CommitmentScheme, Granularity, KeyCustody, LeafKind, MIN_LEAVES,
 };
 pub use method::{
     Action, KeyDestroyed, Level, Media, MediaDestination, MediaKind, Standard, Technique, Tool,
@@ -944,6 +944,80 @@ mod tests {
         let mut d = template_destruction();
         d.commitment.as_mut().unwrap().root.pop();
         expect_invalid(check(&d), "commitment.root");
+    }
+
+    #[test]
+    fn commitment_rules_of_the_per_person_check() {
+        fn with(f: impl FnOnce(&mut Commitment)) -> Destruction {
+            let mut d = template_destruction();
+            f(d.commitment.as_mut().unwrap());
+            d
+        }
+        fn oprf(c: &mut Commitment) {
+            c.leaf_kind = LeafKind::OprfP256;
+            c.oprf_public_key =
+                Some("03e17e70604bcabe198882c0a1f27a92441e774224ed9c702e51dd17038b102462".into());
+            c.bucket_bits = Some(12);
+        }
+        check(&template_destruction()).unwrap();
+        check(&with(oprf)).unwrap();
+        // Too few leaves (with the subject count kept equal).
+        let mut d = with(|c| c.leaf_count = 999);
+        d.subject_count.as_mut().unwrap().value = 999;
+        assert!(expect_invalid(check(&d), "commitment.leaf_count").contains("at least 1000"));
+        expect_invalid(check(&with(|c| c.context = None)), "commitment.context");
+        expect_invalid(
+            check(&with(|c| c.context = Some("Wuxi 2023".into()))),
+            "commitment.context",
+        );
+        // One custody holder for a keyed kind.
+        let one = with(|c| c.key_custody.as_mut().unwrap().holders.truncate(1));
+        assert!(expect_invalid(check(&one), "commitment.key_custody.holders").contains("two"));
+        // The service outlives the key.
+        let late = with(|c| {
+            c.check_service.as_mut().unwrap().available_until = "2023-08-16".into();
+        });
+        assert!(
+            expect_invalid(check(&late), "commitment.check_service.available_until")
+                .contains("destroy_by")
+        );
+        // The OPRF key: required, only for oprf_p256, a valid point.
+        expect_invalid(
+            check(&with(|c| {
+                oprf(c);
+                c.oprf_public_key = None;
+            })),
+            "commitment.oprf_public_key",
+        );
+        expect_invalid(
+            check(&with(|c| {
+                c.oprf_public_key = Some("03".repeat(33));
+            })),
+            "commitment.oprf_public_key",
+        );
+        let mut off_curve = "02".to_string();
+        off_curve.push_str(&"ff".repeat(32));
+        expect_invalid(
+            check(&with(|c| {
+                oprf(c);
+                c.oprf_public_key = Some(off_curve);
+            })),
+            "commitment.oprf_public_key",
+        );
+        expect_invalid(
+            check(&with(|c| {
+                oprf(c);
+                c.bucket_bits = None;
+            })),
+            "commitment.bucket_bits",
+        );
+        expect_invalid(
+            check(&with(|c| {
+                oprf(c);
+                c.bucket_bits = Some(21);
+            })),
+            "commitment.bucket_bits",
+        );
     }
 
     #[test]

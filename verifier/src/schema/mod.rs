@@ -66,7 +66,7 @@ pub use correction::{
 pub use destruction::{
     Action, Approval, Batch, CheckService, Commitment, CommitmentScheme, Components, CopyScope,
     CountUnit, DataCategory, Destruction, DestructionStatus, Executor, ExecutorRole, Granularity,
-    Hosting, Independence, KeyCustody, KeyDestroyed, LeafKind, Level, Location, Media,
+    Hosting, Independence, KeyCustody, KeyDestroyed, LeafKind, Level, Location, MIN_LEAVES, Media,
     MediaDestination, MediaKind, Officer, OrderRef, PendingStep, Period, PublicNotice,
     RecipientNotice, RecordCount, ReferenceKind, RetentionException, Sample, Standard,
     SubjectCount, System, Technique, Tool, Validation, ValidationDecision, Verification,

@@ -1,5 +1,8 @@
 //! The optional commitment over keyed per-person identifiers (DESIGN.md §9.4).
 
+use crate::commitment::input::Context;
+use crate::commitment::oprf::OprfPublicKey;
+use crate::commitment::tree::MAX_BUCKET_BITS;
 use crate::schema::SchemaError;
 use crate::schema::check::{self, Check, Path, wire_enum};
 use crate::schema::common::Org;
@@ -59,6 +62,19 @@ pub struct Commitment {
     /// Where the leaves file is published.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leaves_url: Option<String>,
+    /// The agency's token for this commitment, bound into every PRF input
+    /// (DESIGN.md §10.2), e.g. `wuxi-health-2023`. Required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// The VOPRF public key, 66 hex digits of SEC1 compressed P-256 point;
+    /// required for `oprf_p256`, and only there. A citizen's check accepts
+    /// the service's answers only under this key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oprf_public_key: Option<String>,
+    /// Leading bits of a leaf that name its bucket file (0 to 20); required
+    /// for `oprf_p256`, whose citizens fetch one bucket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket_bits: Option<u8>,
     /// Who holds the key; required for keyed leaf kinds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_custody: Option<KeyCustody>,
@@ -89,10 +105,62 @@ pub struct CheckService {
     pub available_until: String,
 }
 
+/// Fewest leaves a commitment may have: below that, a bucket or a leaf
+/// index says too much about who is in the set.
+pub const MIN_LEAVES: u64 = 1000;
+
 impl Check for Commitment {
     fn check(&self, p: &Path) -> Result<(), SchemaError> {
         check::token(&p.field("identifier_type"), &self.identifier_type)?;
         check::integer(&p.field("leaf_count"), self.leaf_count)?;
+        if self.leaf_count < MIN_LEAVES {
+            return Err(p.field("leaf_count").invalid(format!(
+                "is {}; a commitment needs at least {MIN_LEAVES} leaves, or its proofs single people out",
+                self.leaf_count
+            )));
+        }
+        match &self.context {
+            None => {
+                return Err(p.field("context").invalid(
+                    "required: the token bound into every leaf, e.g. `wuxi-health-2023`",
+                ));
+            }
+            Some(c) => {
+                Context::new(c).map_err(|e| p.field("context").invalid(e.to_string()))?;
+            }
+        }
+        let oprf = self.leaf_kind == LeafKind::OprfP256;
+        match (&self.oprf_public_key, oprf) {
+            (None, true) => {
+                return Err(p
+                    .field("oprf_public_key")
+                    .invalid("required for leaf_kind `oprf_p256`"));
+            }
+            (Some(_), false) => {
+                return Err(p
+                    .field("oprf_public_key")
+                    .invalid("only for leaf_kind `oprf_p256`"));
+            }
+            (Some(k), true) => {
+                check::hex(&p.field("oprf_public_key"), k, 66)?;
+                OprfPublicKey::from_hex(k)
+                    .map_err(|e| p.field("oprf_public_key").invalid(e.to_string()))?;
+            }
+            (None, false) => {}
+        }
+        match (self.bucket_bits, oprf) {
+            (None, true) => {
+                return Err(p
+                    .field("bucket_bits")
+                    .invalid("required for leaf_kind `oprf_p256`"));
+            }
+            (Some(b), _) if b > MAX_BUCKET_BITS => {
+                return Err(p
+                    .field("bucket_bits")
+                    .invalid(format!("is {b}; at most {MAX_BUCKET_BITS}")));
+            }
+            _ => {}
+        }
         check::hex(&p.field("root"), &self.root, 64)?;
         check::hex(&p.field("leaves_sha256"), &self.leaves_sha256, 64)?;
         if let Some(u) = &self.leaves_url {
@@ -108,15 +176,30 @@ impl Check for Commitment {
                 self.leaf_kind.as_str()
             )));
         }
+        let mut destroy_by = None;
         if let Some(k) = &self.key_custody {
             let kp = p.field("key_custody");
+            // One holder alone could test any identifier against the set.
+            if keyed && k.holders.len() < 2 {
+                return Err(kp.field("holders").invalid(
+                    "a keyed commitment needs at least two custody holders, so no one can use the key alone",
+                ));
+            }
             check::list(&kp.field("holders"), &k.holders, 1, 16)?;
-            check::date(&kp.field("destroy_by"), &k.destroy_by)?;
+            destroy_by = Some(check::date(&kp.field("destroy_by"), &k.destroy_by)?);
         }
         if let Some(s) = &self.check_service {
             let sp = p.field("check_service");
             check::url(&sp.field("url"), &s.url)?;
-            check::date(&sp.field("available_until"), &s.available_until)?;
+            let until = check::date(&sp.field("available_until"), &s.available_until)?;
+            if let Some(d) = destroy_by
+                && until > d
+            {
+                return Err(sp.field("available_until").invalid(format!(
+                    "is after key_custody.destroy_by ({}); the service cannot answer once the key is destroyed",
+                    self.key_custody.as_ref().map(|k| k.destroy_by.as_str()).unwrap_or("")
+                )));
+            }
         }
         Ok(())
     }
