@@ -21,6 +21,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod commitment;
 mod durability;
 mod faults;
 mod hostile;

@@ -100,6 +100,11 @@ pub(crate) enum Command {
         after_help = "Example (e.g. every 10 minutes from cron):\n  ashlog monitor https://log.example.org --policy policy.txt --roots roots.pem\n\nAnomalies (exit 1): a checkpoint inconsistent with one seen before (fork or rollback),\na statement that fails verification, an issuer outside --roots, a correction or\nretraction, a change of the log's policy. --json prints the same fields as audit."
     )]
     Monitor(AuditArgs),
+    /// Agencies and auditors: per-person commitments ("was my record
+    /// destroyed?"): build one from the records before deleting them, audit
+    /// a published one.
+    #[command(subcommand)]
+    Commitment(CommitmentCommand),
     /// Print shell completions.
     #[command(
         after_help = "Example:\n  ashlog completions bash > ~/.local/share/bash-completion/completions/ashlog"
@@ -382,4 +387,100 @@ pub(crate) struct AuditArgs {
     /// Machine-readable output (see --help).
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CommitmentCommand {
+    /// Build a commitment from the records: canonical identifiers, one leaf
+    /// per subject under a fresh key (written 0600 to --key-out, never
+    /// printed), sorted; writes the published directory (leaves, tiles,
+    /// bucket files) and prints the [statement.commitment] block.
+    #[command(
+        after_help = "Examples:\n  ashlog commitment build records.txt --context wuxi-health-2023 --key-out commitment.key -o commitment/\n  ashlog commitment build records.csv --format csv --column id_number --context wuxi-health-2023 \\\n    --key-out commitment.key -o commitment/ > commitment-block.toml\n  export-records | ashlog commitment build - --type E164-phone --context wuxi-phones-2023 --key-out k -o out/\n\nRefused rows are counted by reason with their line numbers; no identifier is ever printed."
+    )]
+    Build(CommitmentBuildArgs),
+    /// Recompute a published commitment: sorted, count, leaves digest, root,
+    /// every tile and bucket file; with --records and --key, from the live
+    /// records. Exit 0 consistent, 1 not.
+    #[command(
+        after_help = "Examples:\n  ashlog commitment audit commitment/\n  ashlog commitment audit commitment/ --records records.txt --key commitment.key\n  ashlog commitment audit commitment/ --commitment destruction.toml"
+    )]
+    Audit(CommitmentAuditArgs),
+}
+
+/// The keyed leaf kinds the build makes. (Salted per-subject leaves need a
+/// salt delivered to every person, which is not ashlog's to do.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum BuildLeafKind {
+    /// RFC 9497 VOPRF over P-256: people check blinded, through the check
+    /// service.
+    #[value(name = "oprf_p256")]
+    OprfP256,
+    /// HMAC-SHA256: only the key holders (auditors) can check.
+    #[value(name = "hmac_sha256_keyed")]
+    HmacSha256Keyed,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CommitmentBuildArgs {
+    /// The records: a file, or - for standard input.
+    #[arg(value_name = "RECORDS")]
+    pub(crate) input: PathBuf,
+    /// How the records are laid out.
+    #[arg(long, value_enum, default_value = "lines")]
+    pub(crate) format: super::commitment::Format,
+    /// For CSV and TSV: the header of the column holding the identifier.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) column: Option<String>,
+    /// The identifier type: CN-RID-18 or E164-phone.
+    #[arg(long = "type", value_name = "TYPE", default_value = "CN-RID-18")]
+    pub(crate) identifier_type: String,
+    /// The commitment's context token, bound into every leaf (a-z 0-9 . _ -).
+    #[arg(long, value_name = "TOKEN")]
+    pub(crate) context: String,
+    /// How leaves are keyed.
+    #[arg(long, value_enum, default_value = "oprf_p256")]
+    pub(crate) leaf_kind: BuildLeafKind,
+    /// Where to write the new key (mode 0600; never overwritten).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key_out: PathBuf,
+    /// The published directory to create (written as OUT.partial, renamed
+    /// when complete).
+    #[arg(short, long, value_name = "DIR")]
+    pub(crate) out: PathBuf,
+    /// Leading bits naming a bucket file [default: floor(log2(N / 1000))].
+    #[arg(long, value_name = "BITS")]
+    pub(crate) bucket_bits: Option<u8>,
+    /// Where the directory will be served, for the block's leaves_url.
+    #[arg(long, value_name = "URL")]
+    pub(crate) leaves_url: Option<String>,
+    /// Memory for leaves before sorting spills to disk, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 512)]
+    pub(crate) memory_mib: u64,
+    /// Threads deriving leaves [default: every core].
+    #[arg(long, value_name = "N")]
+    pub(crate) threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CommitmentAuditArgs {
+    /// The published directory.
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+    /// The commitment to check against: a commitment.toml or a statement
+    /// TOML [default: DIR/commitment.toml].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) commitment: Option<PathBuf>,
+    /// The live records, to recompute the set from them.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub(crate) records: Option<PathBuf>,
+    /// The commitment's key file (with --records).
+    #[arg(long, value_name = "FILE", requires = "records")]
+    pub(crate) key: Option<PathBuf>,
+    /// How the records are laid out.
+    #[arg(long, value_enum, default_value = "lines")]
+    pub(crate) format: super::commitment::Format,
+    /// For CSV and TSV: the header of the column holding the identifier.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) column: Option<String>,
 }

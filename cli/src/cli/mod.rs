@@ -4,12 +4,14 @@
 mod agency;
 mod args;
 mod audit;
+mod commitment;
 mod error;
 mod http;
 mod online;
 mod output;
 mod plan;
 mod policy_cmd;
+mod progress;
 mod replay;
 mod show;
 mod state;
@@ -84,6 +86,8 @@ fn run(cli: Cli) -> anyhow::Result<Code> {
         }) => policy_cmd::fetch(&log, &policy_out, &roots_out, force, json, &ctx),
         Command::Audit(a) => audit::run(a, false, &ctx),
         Command::Monitor(a) => audit::run(a, true, &ctx),
+        Command::Commitment(args::CommitmentCommand::Build(a)) => commitment::build(a, &ctx),
+        Command::Commitment(args::CommitmentCommand::Audit(a)) => commitment::audit(a, &ctx),
         Command::Completions { shell } => {
             let shell = match shell {
                 Shell::Bash => clap_complete::Shell::Bash,

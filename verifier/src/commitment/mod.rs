@@ -17,6 +17,7 @@
 
 pub mod identifier;
 pub mod input;
+pub mod keyfile;
 pub mod leaf;
 pub mod oprf;
 pub mod tree;
